@@ -1,0 +1,118 @@
+import * as v from 'valibot';
+import { REGIONS, type Region } from './domain/tenants/tenant.ts';
+import { describeIssues } from './http/parse-body.ts';
+
+const HostPort = v.pipe(v.string(), v.regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port'));
+const KmsKeyVersion = v.pipe(
+  v.string(),
+  v.regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/\d+$/),
+);
+
+const EnvSchema = v.object({
+  /** The GCP project. Locally a `demo-` project, which the emulators accept. */
+  GOOGLE_CLOUD_PROJECT: v.pipe(v.string(), v.minLength(1)),
+  /** `iss` of every token, and the base of the discovery document. */
+  IAM_ISSUER: v.pipe(v.string(), v.url()),
+  /** The public origin of the edge (WebAuthn origins default to it). Defaults to the issuer's origin. */
+  IAM_PUBLIC_ORIGIN: v.optional(v.pipe(v.string(), v.url())),
+  /** `aud` of access tokens. */
+  IAM_AUDIENCE: v.optional(v.pipe(v.string(), v.minLength(1)), 'melmastoon'),
+  /** Which signer: `local` (emulator-backed keys, dev only) or `kms`. */
+  IAM_SIGNER: v.picklist(['local', 'kms']),
+  /** KMS key versions for current / next / previous, when IAM_SIGNER=kms. */
+  IAM_KMS_KEY_CURRENT: v.optional(KmsKeyVersion),
+  IAM_KMS_KEY_NEXT: v.optional(KmsKeyVersion),
+  IAM_KMS_KEY_PREVIOUS: v.optional(KmsKeyVersion),
+  /** Only for tests: a loopback KMS endpoint spoken to without TLS. */
+  IAM_KMS_ENDPOINT: v.optional(HostPort),
+  /** Named Firestore databases per region, e.g. `eu=iam-eu,me=iam-me,us=iam-us`. */
+  IAM_FIRESTORE_DATABASES: v.optional(v.string(), 'eu=iam-eu,me=iam-me,us=iam-us'),
+  /** The platform database: tenant directory and local signing keys. */
+  IAM_PLATFORM_DATABASE: v.optional(v.string(), '(default)'),
+  /** The topic iam-service publishes its events to. */
+  IAM_EVENTS_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^[a-zA-Z][\w.~+%-]{2,254}$/)), 'iam-events'),
+  FIRESTORE_EMULATOR_HOST: v.optional(HostPort),
+  PUBSUB_EMULATOR_HOST: v.optional(HostPort),
+  LOG_LEVEL: v.optional(v.picklist(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']), 'INFO'),
+});
+
+/** The parsed configuration of one process. */
+export interface Config {
+  readonly projectId: string;
+  readonly issuer: string;
+  readonly publicOrigin: string;
+  readonly audience: string;
+  readonly signer:
+    | { readonly kind: 'local' }
+    | {
+        readonly kind: 'kms';
+        readonly current: string;
+        readonly next: string | undefined;
+        readonly previous: string | undefined;
+        readonly endpoint: string | undefined;
+      };
+  /** Database id per region. */
+  readonly databases: Readonly<Record<Region, string>>;
+  readonly platformDatabase: string;
+  readonly eventsTopic: string;
+  readonly emulators: { readonly firestore: string | undefined; readonly pubsub: string | undefined };
+  readonly logLevel: 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
+}
+
+/** Thrown when the environment is not a valid configuration. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses the environment once, at cold start. Nothing else reads `process.env`.
+ * Nothing secret has a default.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = v.safeParse(EnvSchema, env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.issues)}`);
+  const e = parsed.output;
+  const databases = parseDatabases(e.IAM_FIRESTORE_DATABASES);
+  let signer: Config['signer'];
+  if (e.IAM_SIGNER === 'kms') {
+    if (e.IAM_KMS_KEY_CURRENT === undefined) throw new ConfigError('IAM_SIGNER=kms needs IAM_KMS_KEY_CURRENT');
+    signer = {
+      kind: 'kms',
+      current: e.IAM_KMS_KEY_CURRENT,
+      next: e.IAM_KMS_KEY_NEXT,
+      previous: e.IAM_KMS_KEY_PREVIOUS,
+      endpoint: e.IAM_KMS_ENDPOINT,
+    };
+  } else {
+    // The local signer keeps private keys in Firestore: acceptable only on the emulator.
+    if (e.FIRESTORE_EMULATOR_HOST === undefined) {
+      throw new ConfigError('IAM_SIGNER=local is allowed only with FIRESTORE_EMULATOR_HOST (dev and test)');
+    }
+    signer = { kind: 'local' };
+  }
+  return {
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    issuer: e.IAM_ISSUER.replace(/\/+$/, ''),
+    publicOrigin: new URL(e.IAM_PUBLIC_ORIGIN ?? e.IAM_ISSUER).origin,
+    audience: e.IAM_AUDIENCE,
+    signer,
+    databases,
+    platformDatabase: e.IAM_PLATFORM_DATABASE,
+    eventsTopic: e.IAM_EVENTS_TOPIC,
+    emulators: { firestore: e.FIRESTORE_EMULATOR_HOST, pubsub: e.PUBSUB_EMULATOR_HOST },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function parseDatabases(spec: string): Record<Region, string> {
+  const out: Partial<Record<Region, string>> = {};
+  for (const pair of spec.split(',')) {
+    const [region, db] = pair.split('=').map((s) => s.trim());
+    if (region === undefined || db === undefined || !(REGIONS as readonly string[]).includes(region) || db === '') {
+      throw new ConfigError(`IAM_FIRESTORE_DATABASES: bad entry '${pair}'`);
+    }
+    out[region as Region] = db;
+  }
+  for (const r of REGIONS) if (out[r] === undefined) throw new ConfigError(`IAM_FIRESTORE_DATABASES: no database for ${r}`);
+  return out as Record<Region, string>;
+}

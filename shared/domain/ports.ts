@@ -1,0 +1,179 @@
+/**
+ * Every port of iam-service. The domain depends on these interfaces only;
+ * adapters under `shared/adapters/<vendor>/` implement them.
+ *
+ * Conventions: reads inside a transaction are async; writes inside a
+ * transaction are buffered and applied atomically when the transaction
+ * commits, after every read (Firestore's rule), so they are synchronous here.
+ */
+import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
+import type { Region, Tenant } from './tenants/tenant.ts';
+
+// ---------------------------------------------------------------- time and chance
+
+/** The clock. Tests freeze it. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Randomness. Production uses the CSPRNG; tests may fix it. */
+export interface Random {
+  /** `n` cryptographically random bytes. */
+  bytes(n: number): Uint8Array;
+  /** A random UUID v4. */
+  uuid(): string;
+}
+
+// ---------------------------------------------------------------- signing keys
+
+/** A public key as published in the JWKS (RFC 7517), EC P-256 only. */
+export interface PublicJwk {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+  readonly kid: string;
+  readonly use: 'sig';
+  readonly alg: 'ES256';
+}
+
+/** One signing key. `sign` returns a JWS ES256 signature: raw r||s (P1363), 64 bytes. */
+export interface TokenSigner {
+  readonly kid: string;
+  readonly alg: 'ES256';
+  publicJwk(): Promise<PublicJwk>;
+  sign(signingInput: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The role a key plays in the rotation. */
+export type KeyStatus = 'current' | 'next' | 'previous';
+
+/** The set of signing keys: the one that signs now, and the ones the JWKS publishes. */
+export interface KeyRing {
+  /** The key that signs new tokens. */
+  current(): Promise<TokenSigner>;
+  /** The keys the JWKS publishes: current, next and previous, when they exist. */
+  published(): Promise<readonly { readonly status: KeyStatus; readonly jwk: PublicJwk }[]>;
+}
+
+// ---------------------------------------------------------------- events
+
+/** A message for the event bus. */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly data: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly orderingKey: string;
+}
+
+/** Publishes to the event bus (Pub/Sub in production, the emulator locally). */
+export interface EventPublisher {
+  /** Resolves with the bus's message id once the bus has accepted the message. */
+  publish(message: OutgoingMessage): Promise<string>;
+}
+
+// ---------------------------------------------------------------- tenants and residency
+
+/** Where each tenant lives. Kept in the platform database; holds no personal data. */
+export interface TenantDirectory {
+  /** The tenant's region, or undefined for an unknown tenant. */
+  regionOf(tenantId: string): Promise<Region | undefined>;
+  /**
+   * Records the tenant's region once. Returns the region already recorded
+   * when there is one (which may differ from `region`).
+   */
+  claim(tenantId: string, region: Region, at: string): Promise<Region>;
+}
+
+/** Tenants, in their region's database. */
+export interface TenantRepo {
+  get(tenantId: string): Promise<Tenant | undefined>;
+  put(tenant: Tenant): void;
+}
+
+/** The transactional outbox, in each region's database. */
+export interface OutboxRepo {
+  add(event: DomainEvent, createdAt: string): void;
+  get(id: string): Promise<OutboxRow | undefined>;
+  /** Unpublished rows whose lease has lapsed at `now`, oldest first. */
+  pending(now: string, limit: number): Promise<readonly OutboxRow[]>;
+  lease(id: string, until: string, attempts: number): void;
+  markPublished(id: string, at: string): void;
+  /** Every row created in `[from, to)`, for reconciliation. */
+  createdBetween(from: string, to: string): Promise<readonly OutboxRow[]>;
+}
+
+/** The audit log, in each region's database. Kept under legal hold. */
+export interface AuditRepo {
+  add(event: AuditEvent): void;
+  /** Every audit event in `[from, to)`, for reconciliation and review. */
+  between(from: string, to: string, tenantId?: string): Promise<readonly AuditEvent[]>;
+}
+
+/** Which events a consumer has applied, so a redelivery is applied once. */
+export interface InboxRepo {
+  seen(consumer: string, eventId: string): Promise<boolean>;
+  record(consumer: string, eventId: string, tenantId: string, at: string): void;
+}
+
+/** The repositories one transaction can use. */
+export interface TxRepos {
+  readonly region: Region;
+  readonly tenants: TenantRepo;
+  readonly outbox: OutboxRepo;
+  readonly audit: AuditRepo;
+  readonly inbox: InboxRepo;
+}
+
+/**
+ * Runs a function in one serialisable transaction of a region's database,
+ * retrying on contention. Every buffered write is checked by the residency
+ * guard: a write for a tenant of another region throws `residency_violation`.
+ */
+export interface UnitOfWork {
+  run<T>(region: Region, fn: (tx: TxRepos) => Promise<T>): Promise<T>;
+}
+
+// ---------------------------------------------------------------- later capabilities
+// Declared now so adapters and use cases grow into a known shape.
+
+/** Hashes and verifies passwords (Argon2id PHC strings). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(phc: string, password: string): Promise<boolean>;
+  /** True when `phc` was made with other parameters than the current ones. */
+  needsRehash(phc: string): boolean;
+}
+
+/** The breach check (HIBP range API or an offline list). Fails open. */
+export interface BreachList {
+  /** `breached`, `clean`, or `unknown` when the provider could not answer. */
+  check(password: string): Promise<'breached' | 'clean' | 'unknown'>;
+}
+
+/** Sends mail (magic links). The local adapter writes to a dev mailbox. */
+export interface Mailer {
+  send(message: { readonly to: string; readonly subject: string; readonly text: string }): Promise<void>;
+}
+
+/** What is known of an IP address's reputation. */
+export interface IpReputation {
+  reputationOf(ip: string): Promise<'good' | 'bad' | 'unknown'>;
+}
+
+/** Secrets: Secret Manager in production, a local file or env source in dev. */
+export interface SecretSource {
+  get(name: string): Promise<Uint8Array>;
+}
+
+/** An optional AI risk classifier. It can only raise the bar. */
+export interface RiskClassifier {
+  classify(signals: Readonly<Record<string, unknown>>): Promise<{ readonly score: number; readonly model: string }>;
+}
+
+/** Signs certificates for a tenant's devices (the tenant's intermediate CA). */
+export interface CertificateAuthority {
+  /** Signs a DER TBSCertificate with the tenant's intermediate key; returns the DER signature. */
+  sign(tenantId: string, tbs: Uint8Array): Promise<Uint8Array>;
+}

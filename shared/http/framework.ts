@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import * as functions from '@google-cloud/functions-framework';
+import { IamError } from '../domain/errors.ts';
+import type { Logger } from '../log.ts';
+import { errorResponse } from './envelope.ts';
+import type { Handler, HttpRequest, HttpResponse } from './types.ts';
+
+/** What the framework adapter needs besides the handler. */
+export interface ServeOptions {
+  /** The function name (`--target`). */
+  readonly name: string;
+  readonly log: Logger;
+  /** The GCP project, for the `logging.googleapis.com/trace` field. */
+  readonly projectId: string;
+}
+
+type ExpressRequest = http.IncomingMessage & { rawBody?: Buffer; path?: string };
+type ExpressResponse = http.ServerResponse;
+
+/**
+ * Registers `handler` as a functions-framework HTTP function named `options.name`.
+ * Every response carries `x-request-id`; every failure is the error envelope.
+ */
+export function serve(handler: Handler, options: ServeOptions): void {
+  installFrameworkErrorEnvelope(options.log);
+  functions.http(options.name, (req, res) => {
+    void handleOnce(handler, options, req as unknown as ExpressRequest, res as unknown as ExpressResponse);
+  });
+}
+
+/** Runs one request through `handler` and writes the response. Exported for tests. */
+export async function handleOnce(
+  handler: Handler,
+  options: ServeOptions,
+  req: ExpressRequest,
+  res: ExpressResponse,
+): Promise<void> {
+  const started = performance.now();
+  const request = toHttpRequest(req, options.projectId);
+  const log = options.log.child({
+    request_id: request.requestId,
+    ...(request.trace === undefined ? {} : { 'logging.googleapis.com/trace': request.trace }),
+  });
+  let response: HttpResponse;
+  try {
+    response = await handler(request);
+  } catch (e) {
+    response = errorResponse(e, request.requestId, log);
+  }
+  write(res, response, request.requestId, req.method === 'HEAD');
+  log.info('request', {
+    httpRequest: {
+      requestMethod: req.method,
+      requestUrl: request.path,
+      status: response.status,
+      latency: `${((performance.now() - started) / 1000).toFixed(4)}s`,
+    },
+  });
+}
+
+/** Accepts a caller's request id only when it is short and plain. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+function toHttpRequest(req: ExpressRequest, projectId: string): HttpRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  const url = new URL(req.url ?? '/', 'http://function.local');
+  const incomingId = headers['x-request-id'];
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    headers,
+    query: url.searchParams,
+    rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
+    requestId: incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+    trace: traceOf(headers, projectId),
+    params: {},
+  };
+}
+
+function traceOf(headers: Record<string, string | undefined>, projectId: string): string | undefined {
+  const cloud = /^([0-9a-f]{32})\//i.exec(headers['x-cloud-trace-context'] ?? '');
+  const w3c = /^[0-9a-f]{2}-([0-9a-f]{32})-/i.exec(headers['traceparent'] ?? '');
+  const id = cloud?.[1] ?? w3c?.[1];
+  return id === undefined ? undefined : `projects/${projectId}/traces/${id.toLowerCase()}`;
+}
+
+function write(res: ExpressResponse, response: HttpResponse, requestId: string, head: boolean): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { 'x-request-id': requestId, ...response.headers };
+  let payload: string | undefined;
+  if (response.body !== undefined) {
+    if (typeof response.body === 'string') {
+      payload = response.body;
+    } else {
+      payload = JSON.stringify(response.body);
+      headers['content-type'] ??= 'application/json; charset=utf-8';
+    }
+  }
+  res.writeHead(response.status, headers);
+  res.end(head ? undefined : payload);
+}
+
+let installed = false;
+
+/**
+ * functions-framework parses bodies with body-parser before our handler runs, and
+ * its default error page for malformed JSON is HTML with a stack trace. The
+ * framework builds its express app and then calls `http.createServer(app)`; we
+ * append one error middleware there so those failures get our envelope too.
+ */
+export function installFrameworkErrorEnvelope(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  const original = http.createServer.bind(http) as (...args: unknown[]) => http.Server;
+  (http as { createServer: unknown }).createServer = (...args: unknown[]): http.Server => {
+    const app = args.find((a) => typeof a === 'function' && typeof (a as { use?: unknown }).use === 'function');
+    if (app !== undefined) {
+      (app as { use: (mw: unknown) => void }).use(
+        (err: unknown, req: ExpressRequest, res: ExpressResponse, next: (e?: unknown) => void) => {
+          if (res.headersSent) {
+            next(err);
+            return;
+          }
+          const requestId = randomUUID();
+          write(res, errorResponse(bodyParserError(err), requestId, log), requestId, false);
+        },
+      );
+    }
+    return original(...args);
+  };
+}
+
+/** Maps body-parser's failures to our codes. */
+export function bodyParserError(err: unknown): IamError {
+  const type = (err as { type?: unknown }).type;
+  if (type === 'entity.parse.failed') return new IamError('invalid_json', 'the body is not valid JSON', { cause: err });
+  if (type === 'entity.too.large') return new IamError('payload_too_large', 'the body is too large', { cause: err });
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new IamError('unsupported_media_type', 'unsupported body encoding', { cause: err });
+  }
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new IamError('invalid_request', 'the request could not be read', { cause: err });
+  }
+  return new IamError('server_error', 'unexpected framework error', { cause: err });
+}
