@@ -138,12 +138,29 @@ export interface UnitOfWork {
 // ---------------------------------------------------------------- later capabilities
 // Declared now so adapters and use cases grow into a known shape.
 
-/** Hashes and verifies passwords (Argon2id PHC strings). */
+/**
+ * Hashes and verifies passwords (Argon2id PHC strings; docs/passwords.md).
+ * Passwords are NFKC-normalised by the hasher (SP 800-63B §5.1.1.2).
+ */
 export interface PasswordHasher {
+  /**
+   * The `hash_version` of what `hash` and `wrap` produce now. Store it beside
+   * the PHC string: the rehash job queries for records below it.
+   */
+  readonly version: number;
   hash(password: string): Promise<string>;
+  /** Constant-time check of `password` against a plain or wrapped PHC string. */
   verify(phc: string, password: string): Promise<boolean>;
-  /** True when `phc` was made with other parameters than the current ones. */
+  /** True when `phc` was made with other parameters than the current ones, or is wrapped. */
   needsRehash(phc: string): boolean;
+  /**
+   * Without the password, wraps an outdated hash as `argon2id(old_hash)` at the
+   * current parameters (the rehash job for inactive users, R-16). Returns
+   * `phc` unchanged when its outer layer is already current.
+   */
+  wrap(phc: string): Promise<string>;
+  /** The work of one `verify` against a current hash, for an unknown user. Always false. */
+  dummyVerify(password: string): Promise<false>;
 }
 
 /** The breach check (HIBP range API or an offline list). Fails open. */
