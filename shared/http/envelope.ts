@@ -16,7 +16,9 @@ export function errorResponse(e: unknown, requestId: string, log: Logger): HttpR
   if (status >= 500) {
     log.error('request failed', { error: err.code, err: describeCause(err) });
     const code = err.code === 'temporarily_unavailable' ? 'temporarily_unavailable' : 'server_error';
-    if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+    // SPEC section 3: `temporarily_unavailable` always tells the client when to retry.
+    const retryAfter = err.retryAfter ?? (code === 'temporarily_unavailable' ? 1 : undefined);
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     const description =
       code === 'temporarily_unavailable' ? 'a dependency is unavailable, retry later' : 'internal error';
     return { status, headers, body: { error: code, error_description: description, request_id: requestId } };
@@ -27,7 +29,8 @@ export function errorResponse(e: unknown, requestId: string, log: Logger): HttpR
   return {
     status,
     headers,
-    body: { error: err.code, error_description: err.message, request_id: requestId, ...err.fields },
+    // The fields come first: they may add to the envelope, never overwrite its three members.
+    body: { ...err.fields, error: err.code, error_description: err.message, request_id: requestId },
   };
 }
 

@@ -4,6 +4,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { IamError } from '../domain/errors.ts';
 import type { Logger } from '../log.ts';
 import { errorResponse } from './envelope.ts';
+import { MAX_BODY_BYTES } from './parse-body.ts';
 import type { Handler, HttpRequest, HttpResponse } from './types.ts';
 
 /** What the framework adapter needs besides the handler. */
@@ -66,17 +67,21 @@ function toHttpRequest(req: ExpressRequest, projectId: string): HttpRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   const url = new URL(req.url ?? '/', 'http://function.local');
-  const incomingId = headers['x-request-id'];
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     path: url.pathname,
     headers,
     query: url.searchParams,
     rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
-    requestId: incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+    requestId: requestIdOf(headers['x-request-id']),
     trace: traceOf(headers, projectId),
     params: {},
   };
+}
+
+/** The caller's `x-request-id` when it is well formed, else a fresh one. */
+function requestIdOf(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 function traceOf(headers: Record<string, string | undefined>, projectId: string): string | undefined {
@@ -105,31 +110,59 @@ function write(res: ExpressResponse, response: HttpResponse, requestId: string, 
 let installed = false;
 
 /**
- * functions-framework parses bodies with body-parser before our handler runs, and
- * its default error page for malformed JSON is HTML with a stack trace. The
- * framework builds its express app and then calls `http.createServer(app)`; we
- * append one error middleware there so those failures get our envelope too.
+ * functions-framework parses bodies with body-parser before our handler runs:
+ * its default error page for malformed JSON is HTML with a stack trace, and it
+ * buffers (and inflates) bodies up to 1 GiB. The framework builds its express
+ * app and then calls `http.createServer(app)`; there we
+ * - refuse, before any byte of the body is read, a declared `content-length`
+ *   over {@link MAX_BODY_BYTES} (413) and any `content-encoding` but identity
+ *   (415: a small gzip body could inflate to a gigabyte);
+ * - append one error middleware so body-parser's failures get our envelope.
  */
 export function installFrameworkErrorEnvelope(log: Logger): void {
   if (installed) return;
   installed = true;
   const original = http.createServer.bind(http) as (...args: unknown[]) => http.Server;
   (http as { createServer: unknown }).createServer = (...args: unknown[]): http.Server => {
-    const app = args.find((a) => typeof a === 'function' && typeof (a as { use?: unknown }).use === 'function');
-    if (app !== undefined) {
-      (app as { use: (mw: unknown) => void }).use(
-        (err: unknown, req: ExpressRequest, res: ExpressResponse, next: (e?: unknown) => void) => {
-          if (res.headersSent) {
-            next(err);
-            return;
-          }
-          const requestId = randomUUID();
-          write(res, errorResponse(bodyParserError(err), requestId, log), requestId, false);
-        },
-      );
-    }
-    return original(...args);
+    const index = args.findIndex((a) => typeof a === 'function' && typeof (a as { use?: unknown }).use === 'function');
+    if (index < 0) return original(...args);
+    const app = args[index] as ((req: ExpressRequest, res: ExpressResponse) => void) & {
+      use: (mw: unknown) => void;
+    };
+    app.use((err: unknown, req: ExpressRequest, res: ExpressResponse, next: (e?: unknown) => void) => {
+      if (res.headersSent) {
+        next(err);
+        return;
+      }
+      const requestId = requestIdOf(req.headers['x-request-id']);
+      write(res, errorResponse(bodyParserError(err), requestId, log), requestId, false);
+    });
+    const guarded = (req: ExpressRequest, res: ExpressResponse): void => {
+      const refused = refuseBeforeReading(req);
+      if (refused === undefined) {
+        app(req, res);
+        return;
+      }
+      const requestId = requestIdOf(req.headers['x-request-id']);
+      write(res, errorResponse(refused, requestId, log), requestId, false);
+    };
+    const rest = [...args];
+    rest[index] = guarded;
+    return original(...rest);
   };
+}
+
+/** The checks that must happen before body-parser reads the body, if one fails. */
+export function refuseBeforeReading(req: http.IncomingMessage): IamError | undefined {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > MAX_BODY_BYTES) {
+    return new IamError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== '') {
+    return new IamError('unsupported_media_type', 'content-encoding is not supported');
+  }
+  return undefined;
 }
 
 /** Maps body-parser's failures to our codes. */
