@@ -1,0 +1,22 @@
+/** Every storage contract suite, for a backend's test file to run at once. */
+import { auditRepoContract } from './audit-repo.contract.ts';
+import { documentContract } from './documents.contract.ts';
+import type { StoresFactory } from './fixtures.ts';
+import { inboxRepoContract } from './inbox-repo.contract.ts';
+import { outboxRepoContract } from './outbox-repo.contract.ts';
+import { tenantDirectoryContract } from './tenant-directory.contract.ts';
+import { tenantRepoContract } from './tenant-repo.contract.ts';
+import { unitOfWorkContract } from './unit-of-work.contract.ts';
+
+export type { StoresFactory } from './fixtures.ts';
+
+/** Runs every storage contract suite against one backend. */
+export function storageContracts(backend: string, makeStores: StoresFactory): void {
+  documentContract(backend, makeStores);
+  unitOfWorkContract(backend, makeStores);
+  tenantDirectoryContract(backend, makeStores);
+  tenantRepoContract(backend, makeStores);
+  outboxRepoContract(backend, makeStores);
+  auditRepoContract(backend, makeStores);
+  inboxRepoContract(backend, makeStores);
+}
