@@ -13,5 +13,7 @@ export function describeIssue(issues: readonly v.BaseIssue<unknown>[] | undefine
   }
   const field = path === '' ? 'value' : `'${path}'`;
   if (issue.received === 'undefined') return `${field} is required`;
+  // our own check() messages never contain the value
+  if (issue.kind === 'validation' && issue.type === 'check') return `${field} is invalid: ${issue.message}`;
   return `${field} is invalid: expected ${issue.expected ?? issue.type}`;
 }

@@ -18,42 +18,53 @@ const RolesSchema = v.pipe(v.array(RoleSchema), v.maxLength(64));
 const seconds = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /**
+ * A strict object that is not an array: valibot's object schemas accept arrays
+ * (`typeof [] === 'object'`), so `[]` would pass as an empty policy section.
+ */
+const section = <const E extends v.ObjectEntries>(entries: E) =>
+  v.pipe(
+    v.unknown(),
+    v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected an object'),
+    v.strictObject(entries),
+  );
+
+/**
  * The tenant policy as an event or an admin may send it: every field optional,
  * unknown fields refused. {@link fillPolicyDefaults} turns it into a {@link TenantPolicy}.
  */
-export const PolicyInputSchema = v.strictObject({
+export const PolicyInputSchema = section({
   mfa: v.optional(
-    v.strictObject({
+    section({
       required_for_roles: v.optional(RolesSchema),
       webauthn_required_for_roles: v.optional(RolesSchema),
     }),
   ),
   lockout: v.optional(
-    v.strictObject({
+    section({
       threshold: v.optional(seconds(1, 100)),
       unlock_after_seconds: v.optional(seconds(60, 86_400)),
     }),
   ),
   session: v.optional(
-    v.strictObject({
+    section({
       refresh_grace_seconds: v.optional(seconds(0, 120)),
       idle_seconds: v.optional(seconds(300, 31_536_000)),
       absolute_seconds: v.optional(seconds(300, 31_536_000)),
     }),
   ),
   sso: v.optional(
-    v.strictObject({
+    section({
       required: v.optional(v.boolean()),
       emergency_fallback: v.optional(v.picklist(['none', 'password', 'magic_link'])),
     }),
   ),
   webauthn: v.optional(
-    v.strictObject({
+    section({
       rp_id: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9.-]{1,253}$/i))),
       origins: v.optional(v.pipe(v.array(v.pipe(v.string(), v.url(), v.maxLength(2048))), v.minLength(1), v.maxLength(16))),
     }),
   ),
-  device_cert: v.optional(v.strictObject({ validity_days: v.optional(seconds(1, 397)) })),
+  device_cert: v.optional(section({ validity_days: v.optional(seconds(1, 397)) })),
 });
 
 /** A policy as received, before defaults. */
