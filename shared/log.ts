@@ -23,7 +23,7 @@ export interface Logger {
 }
 
 /** Field names whose values are never logged. */
-const SECRET_KEY = /pass(word|phrase)?|secret|token|authori[sz]ation|cookie|(^|_)otp|(^|_)codes?$|csr|private|pepper|credential|jwt|assertion|signature|(^|_)hash$|pem|^d$/i;
+const SECRET_KEY = /pass(word|phrase)?|secret|token|authori[sz]ation|cookie|(^|_)otp|(^|_)codes?$|csr|private|pepper|credential|jwt|assertion|signature|(^|_)hash$|pem|^d$|api[_-]?key/i;
 /** Field names that hold an IP address. */
 const IP_KEY = /(^|_)ip$|^ip_|ip_address|forwarded/i;
 
@@ -31,9 +31,11 @@ const ORDER: Record<Severity, number> = { DEBUG: 0, INFO: 1, NOTICE: 2, WARNING:
 
 /** Masks an IPv4 address to its /24 and an IPv6 address to its /48. */
 export function maskIp(ip: string): string {
-  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
+  // An optional `:port` is dropped with the host part.
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}(?::\d{1,5})?$/i.exec(ip);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
-  if (ip.includes(':')) {
+  // Only a plain IPv6 address is cut to its /48; anything else is masked whole.
+  if (ip.includes(':') && /^[0-9a-f:]+$/i.test(ip)) {
     const head = ip.split('::')[0] ?? '';
     const groups = head.split(':').filter((g) => g !== '');
     while (groups.length < 3) groups.push('0');
@@ -69,7 +71,8 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
   const emit = (severity: Severity, message: string, fields: LogFields = {}): void => {
     if (ORDER[severity] < min) return;
     const safe = redact({ ...base, ...fields }) as Record<string, unknown>;
-    write(JSON.stringify({ severity, message, time: new Date().toISOString(), service: options.service, ...safe }));
+    // The Cloud Logging members come last: a field cannot overwrite severity or message.
+    write(JSON.stringify({ ...safe, severity, message, time: new Date().toISOString(), service: options.service }));
   };
   return {
     debug: (m, f) => emit('DEBUG', m, f),
