@@ -1,0 +1,112 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/adapters/local/clock.ts';
+import { createMemoryStores, type MemoryStores } from '../../shared/adapters/memory/stores.ts';
+import { createMemoryPublisher, type MemoryPublisher } from '../../shared/adapters/pubsub/memory-publisher.ts';
+import { EVENT_SOURCE } from '../../shared/domain/outbox/event.ts';
+import { errorResponse } from '../../shared/http/envelope.ts';
+import { fakeRequest, type FakeRequestInit } from '../../shared/http/fixtures/request.ts';
+import type { HttpResponse } from '../../shared/http/types.ts';
+import { createLogger } from '../../shared/log.ts';
+import { jobsHandler } from './handler.ts';
+
+const log = createLogger({ service: 'jobs-test', write: () => undefined });
+const T0 = Date.parse('2026-05-01T12:00:00.000Z');
+
+describe('jobs handler', () => {
+  let stores: MemoryStores;
+  let publisher: MemoryPublisher;
+  let loads: number;
+  let call: (init: FakeRequestInit) => Promise<HttpResponse>;
+
+  beforeEach(async () => {
+    stores = createMemoryStores();
+    publisher = createMemoryPublisher();
+    loads = 0;
+    const handler = jobsHandler({
+      runtime: async () => {
+        loads++;
+        return { uow: stores.uow, publisher, eventsTopic: 'iam-events' };
+      },
+      clock: fixedClock(T0),
+      log,
+    });
+    call = async (init) => {
+      const req = fakeRequest(init);
+      try {
+        return await handler(req);
+      } catch (e) {
+        return errorResponse(e, req.requestId, log);
+      }
+    };
+    await stores.directory.claim('t1', 'me', new Date(T0).toISOString());
+    await stores.uow.run('me', async (tx) => {
+      tx.outbox.add(
+        { id: 'ev-1', type: 'iam.tenant.created.v1', source: EVENT_SOURCE, subject: 'tenant/t1', time: new Date(T0).toISOString(), tenant_id: 't1', ordering_key: 'tenant/t1', data: {} },
+        new Date(T0 - 3600_000).toISOString(),
+      );
+      tx.audit.add({ id: 'a-1', tenant_id: 't1', at: new Date(T0 - 3600_000).toISOString(), actor: { type: 'platform', id: 'x' }, action: 'tenant.created', target: 'tenant/t1', event_id: 'ev-1', request_id: null, details: {} });
+    });
+  });
+
+  it('GET /jobs/health answers 200 without building the clients', async () => {
+    const res = await call({ method: 'GET', path: '/jobs/health' });
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(loads).toBe(0);
+  });
+
+  it('POST /jobs/outbox-relay with no body relays and reports', async () => {
+    const res = await call({ method: 'POST', path: '/jobs/outbox-relay' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ leased: 1, published: 1, failures: [] });
+    expect(publisher.messages.map((m) => m.attributes['ce-id'])).toEqual(['ev-1']);
+  });
+
+  it('POST /jobs/outbox-relay takes a limit', async () => {
+    const res = await call({ method: 'POST', path: '/jobs/outbox-relay', body: { limit: 1 } });
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    [{ limit: 0 }, 'invalid_request'],
+    [{ limit: 501 }, 'invalid_request'],
+    [{ limit: 'ten' }, 'invalid_request'],
+    [{ batch: 3 }, 'invalid_request'],
+  ])('POST /jobs/outbox-relay refuses %j', async (body, code) => {
+    const res = await call({ method: 'POST', path: '/jobs/outbox-relay', body });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: code });
+    expect(publisher.messages).toHaveLength(0);
+  });
+
+  it('POST /jobs/reconcile-outbox reports on the last 25 hours by default', async () => {
+    await call({ method: 'POST', path: '/jobs/outbox-relay' });
+    const res = await call({ method: 'POST', path: '/jobs/reconcile-outbox' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      ok: true,
+      from: new Date(T0 - 25 * 3600_000).toISOString(),
+      to: new Date(T0).toISOString(),
+      counts: { audit_events: 1, outbox_rows: 1, published: 1 },
+    });
+  });
+
+  it('POST /jobs/reconcile-outbox reports a stale row as not ok', async () => {
+    const res = await call({ method: 'POST', path: '/jobs/reconcile-outbox', body: { from: '2026-05-01T00:00:00Z', to: '2026-05-01T12:00:00Z' } });
+    expect(res.body).toMatchObject({ ok: false, counts: { stale_unpublished: 1 } });
+  });
+
+  it.each([
+    [{ from: 'yesterday' }],
+    [{ from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' }],
+    [{ window: 1 }],
+  ])('POST /jobs/reconcile-outbox refuses %j', async (body) => {
+    const res = await call({ method: 'POST', path: '/jobs/reconcile-outbox', body });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers 404 for an unknown job and 405 for a wrong method', async () => {
+    expect((await call({ method: 'POST', path: '/jobs/nope' })).status).toBe(404);
+    expect((await call({ method: 'GET', path: '/jobs/outbox-relay' })).status).toBe(405);
+  });
+});
