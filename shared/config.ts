@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { REGIONS, type Region } from './domain/tenants/tenant.ts';
 import { describeIssues } from './http/parse-body.ts';
 
+const HttpUrl = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//i, 'expected an http(s) URL'));
 const HostPort = v.pipe(v.string(), v.regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port'));
 const KmsKeyVersion = v.pipe(
   v.string(),
@@ -12,9 +13,9 @@ const EnvSchema = v.object({
   /** The GCP project. Locally a `demo-` project, which the emulators accept. */
   GOOGLE_CLOUD_PROJECT: v.pipe(v.string(), v.minLength(1)),
   /** `iss` of every token, and the base of the discovery document. */
-  IAM_ISSUER: v.pipe(v.string(), v.url()),
+  IAM_ISSUER: HttpUrl,
   /** The public origin of the edge (WebAuthn origins default to it). Defaults to the issuer's origin. */
-  IAM_PUBLIC_ORIGIN: v.optional(v.pipe(v.string(), v.url())),
+  IAM_PUBLIC_ORIGIN: v.optional(HttpUrl),
   /** `aud` of access tokens. */
   IAM_AUDIENCE: v.optional(v.pipe(v.string(), v.minLength(1)), 'melmastoon'),
   /** Which signer: `local` (emulator-backed keys, dev only) or `kms`. */
@@ -73,6 +74,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.issues)}`);
   const e = parsed.output;
   const databases = parseDatabases(e.IAM_FIRESTORE_DATABASES);
+  // Residency (SPEC section 4 item 7): no regional database doubles as the platform one.
+  if (Object.values(databases).includes(e.IAM_PLATFORM_DATABASE)) {
+    throw new ConfigError('IAM_PLATFORM_DATABASE must differ from every regional database');
+  }
   let signer: Config['signer'];
   if (e.IAM_SIGNER === 'kms') {
     if (e.IAM_KMS_KEY_CURRENT === undefined) throw new ConfigError('IAM_SIGNER=kms needs IAM_KMS_KEY_CURRENT');
@@ -107,12 +112,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 function parseDatabases(spec: string): Record<Region, string> {
   const out: Partial<Record<Region, string>> = {};
   for (const pair of spec.split(',')) {
-    const [region, db] = pair.split('=').map((s) => s.trim());
-    if (region === undefined || db === undefined || !(REGIONS as readonly string[]).includes(region) || db === '') {
+    const parts = pair.split('=').map((s) => s.trim());
+    const [region, db] = parts;
+    if (parts.length !== 2 || region === undefined || db === undefined || !(REGIONS as readonly string[]).includes(region) || db === '') {
       throw new ConfigError(`IAM_FIRESTORE_DATABASES: bad entry '${pair}'`);
     }
+    if (out[region as Region] !== undefined) throw new ConfigError(`IAM_FIRESTORE_DATABASES: ${region} is given twice`);
     out[region as Region] = db;
   }
   for (const r of REGIONS) if (out[r] === undefined) throw new ConfigError(`IAM_FIRESTORE_DATABASES: no database for ${r}`);
+  // Two regions sharing one database would mix their tenants' data.
+  if (new Set(Object.values(out)).size !== REGIONS.length) {
+    throw new ConfigError('IAM_FIRESTORE_DATABASES: each region needs its own database');
+  }
   return out as Record<Region, string>;
 }

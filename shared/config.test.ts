@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const KEY = 'projects/p1/locations/europe-west1/keyRings/iam/cryptoKeys/jwt-signing/cryptoKeyVersions';
+
+/** The smallest valid local environment. */
+const local = {
+  GOOGLE_CLOUD_PROJECT: 'demo-iam',
+  IAM_ISSUER: 'http://127.0.0.1:8080',
+  IAM_SIGNER: 'local',
+  FIRESTORE_EMULATOR_HOST: '127.0.0.1:8181',
+};
+
+/** The smallest valid production environment. */
+const kms = {
+  GOOGLE_CLOUD_PROJECT: 'melmastoon-prod',
+  IAM_ISSUER: 'https://id.melmastoon.com/',
+  IAM_SIGNER: 'kms',
+  IAM_KMS_KEY_CURRENT: `${KEY}/3`,
+};
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('parses a local environment, filling the non-secret defaults', () => {
+    expect(loadConfig(local)).toEqual({
+      projectId: 'demo-iam',
+      issuer: 'http://127.0.0.1:8080',
+      publicOrigin: 'http://127.0.0.1:8080',
+      audience: 'melmastoon',
+      signer: { kind: 'local' },
+      databases: { eu: 'iam-eu', me: 'iam-me', us: 'iam-us' },
+      platformDatabase: '(default)',
+      eventsTopic: 'iam-events',
+      emulators: { firestore: '127.0.0.1:8181', pubsub: undefined },
+      logLevel: 'INFO',
+    });
+  });
+
+  it('parses a production environment with KMS keys', () => {
+    const config = loadConfig({ ...kms, IAM_KMS_KEY_NEXT: `${KEY}/4`, IAM_KMS_KEY_PREVIOUS: `${KEY}/2`, LOG_LEVEL: 'WARNING' });
+    expect(config.signer).toEqual({ kind: 'kms', current: `${KEY}/3`, next: `${KEY}/4`, previous: `${KEY}/2`, endpoint: undefined });
+    // The trailing slash is dropped: `iss` must compare exactly.
+    expect(config.issuer).toBe('https://id.melmastoon.com');
+    expect(config.publicOrigin).toBe('https://id.melmastoon.com');
+    expect(config.emulators).toEqual({ firestore: undefined, pubsub: undefined });
+    expect(config.logLevel).toBe('WARNING');
+  });
+
+  it('ignores variables it does not know (the platform sets many)', () => {
+    expect(() => loadConfig({ ...local, K_SERVICE: 'token', PORT: '8080', HOME: '/root' })).not.toThrow();
+  });
+
+  it('takes the public origin from IAM_PUBLIC_ORIGIN when given', () => {
+    expect(loadConfig({ ...local, IAM_PUBLIC_ORIGIN: 'https://127.0.0.1:8443/some/path' }).publicOrigin).toBe('https://127.0.0.1:8443');
+  });
+
+  describe('fails fast with a clear message', () => {
+    it.each(['GOOGLE_CLOUD_PROJECT', 'IAM_ISSUER', 'IAM_SIGNER'])('when %s is missing', (name) => {
+      const env: Record<string, string | undefined> = { ...local };
+      delete env[name];
+      expect(configError(env).message).toBe(`invalid configuration: '${name}' is required`);
+    });
+
+    it('names every missing variable of an empty environment', () => {
+      const message = configError({}).message;
+      for (const name of ['GOOGLE_CLOUD_PROJECT', 'IAM_ISSUER', 'IAM_SIGNER']) expect(message).toContain(`'${name}' is required`);
+    });
+
+    it.each([
+      ['IAM_ISSUER', 'not a url'],
+      ['IAM_ISSUER', 'javascript:alert(1)'],
+      ['IAM_PUBLIC_ORIGIN', 'ftp://example.com'],
+      ['IAM_SIGNER', 'hsm'],
+      ['FIRESTORE_EMULATOR_HOST', 'localhost'],
+      ['PUBSUB_EMULATOR_HOST', 'http://127.0.0.1:8085'],
+      ['LOG_LEVEL', 'TRACE'],
+      ['IAM_EVENTS_TOPIC', 'x'],
+      ['GOOGLE_CLOUD_PROJECT', ''],
+    ])('when %s is %j, naming the variable but not echoing the value', (name, value) => {
+      const message = configError({ ...local, [name]: value }).message;
+      expect(message).toMatch(new RegExp(`^invalid configuration: '${name}' is invalid`));
+      if (value.length > 3) expect(message).not.toContain(value);
+    });
+
+    it('refuses the local signer without the Firestore emulator (it keeps private keys in Firestore)', () => {
+      const { FIRESTORE_EMULATOR_HOST: _omitted, ...withoutEmulator } = local;
+      expect(configError(withoutEmulator).message).toBe(
+        'IAM_SIGNER=local is allowed only with FIRESTORE_EMULATOR_HOST (dev and test)',
+      );
+    });
+
+    it('refuses the KMS signer without a current key', () => {
+      const { IAM_KMS_KEY_CURRENT: _omitted, ...withoutKey } = kms;
+      expect(configError(withoutKey).message).toBe('IAM_SIGNER=kms needs IAM_KMS_KEY_CURRENT');
+    });
+
+    it.each([
+      ['a key, not a key version', KEY.replace(/\/cryptoKeyVersions$/, '')],
+      ['a version that is not a number', `${KEY}/latest`],
+      ['a bare name', 'jwt-signing'],
+    ])('refuses a KMS key that is %s', (_name, value) => {
+      expect(configError({ ...kms, IAM_KMS_KEY_CURRENT: value }).message).toContain("'IAM_KMS_KEY_CURRENT' is invalid");
+    });
+  });
+
+  describe('IAM_FIRESTORE_DATABASES', () => {
+    it('parses region=database pairs, trimming spaces', () => {
+      expect(loadConfig({ ...local, IAM_FIRESTORE_DATABASES: ' us = prod-us , eu=prod-eu,me=prod-me ' }).databases).toEqual({
+        eu: 'prod-eu',
+        me: 'prod-me',
+        us: 'prod-us',
+      });
+    });
+
+    it.each([
+      ['an unknown region', 'eu=a,me=b,us=c,ap=d', "bad entry 'ap=d'"],
+      ['a missing region', 'eu=a,me=b', 'no database for us'],
+      ['an empty database', 'eu=a,me=,us=c', "bad entry 'me='"],
+      ['no equals sign', 'eu=a,me,us=c', "bad entry 'me'"],
+      ['two equals signs', 'eu=a,me=b=c,us=d', "bad entry 'me=b=c'"],
+      ['a region given twice', 'eu=a,me=b,us=c,eu=d', 'eu is given twice'],
+      ['one database for two regions', 'eu=shared,me=shared,us=c', 'each region needs its own database'],
+      ['an empty value', '', "bad entry ''"],
+    ])('refuses %s', (_name, value, expected) => {
+      expect(configError({ ...local, IAM_FIRESTORE_DATABASES: value }).message).toBe(`IAM_FIRESTORE_DATABASES: ${expected}`);
+    });
+
+    it('refuses a regional database that is also the platform database', () => {
+      expect(configError({ ...local, IAM_PLATFORM_DATABASE: 'iam-eu' }).message).toBe(
+        'IAM_PLATFORM_DATABASE must differ from every regional database',
+      );
+    });
+  });
+});
