@@ -4,8 +4,11 @@
  *
  * Besides the {@link OutboxRow} fields a document carries `available_at`: the
  * instant a relay may take the row (its creation, then the end of its lease),
- * or null once it is published. `pending` is then one range query, which needs
- * the composite index (available_at ASC, created_at ASC) listed in docs/storage.md.
+ * or null once it is published. `pending` is then one query: equality on
+ * `published_at == null` (so Firestore scans only unpublished rows, however
+ * long the outbox grows), a range on `available_at`, ordered by `created_at`.
+ * It needs the composite index (published_at, created_at, available_at)
+ * listed in docs/storage.md.
  */
 import type { DomainEvent, OutboxRow } from '../../domain/outbox/event.ts';
 import type { OutboxRepo } from '../../domain/ports.ts';
@@ -38,7 +41,10 @@ export function outboxRepo(tx: DocTransaction): OutboxRepo {
     },
     async pending(now, limit) {
       const found = await tx.query(OUTBOX, {
-        where: [['available_at', '<=', now]],
+        where: [
+          ['published_at', '==', null],
+          ['available_at', '<=', now],
+        ],
         orderBy: [['created_at', 'asc']],
         limit,
       });
