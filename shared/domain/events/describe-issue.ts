@@ -13,7 +13,8 @@ export function describeIssue(issues: readonly v.BaseIssue<unknown>[] | undefine
   }
   const field = path === '' ? 'value' : `'${path}'`;
   if (issue.received === 'undefined') return `${field} is required`;
-  // our own check() messages never contain the value
-  if (issue.kind === 'validation' && issue.type === 'check') return `${field} is invalid: ${issue.message}`;
+  // valibot's default messages start with 'Invalid ' and quote the value; our
+  // own messages (given to the schema) never contain it, so they are shown.
+  if (!issue.message.startsWith('Invalid ')) return `${field} is invalid: ${issue.message}`;
   return `${field} is invalid: expected ${issue.expected ?? issue.type}`;
 }
