@@ -13,7 +13,7 @@
  *
  * Everything else answers `UNIMPLEMENTED`. Test-only: never used in production.
  */
-import { createECDH, createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createECDH, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -238,7 +238,3 @@ function derSignature({ r, s }: { r: bigint; s: bigint }): Uint8Array {
   return Uint8Array.from([0x30, body.length, ...body]);
 }
 
-/** The SHA-256 digest of `data` (for tests that call the server directly). */
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
-}
