@@ -6,6 +6,7 @@
  * transaction are buffered and applied atomically when the transaction
  * commits, after every read (Firestore's rule), so they are synchronous here.
  */
+import type { User } from './accounts/user.ts';
 import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
 import type { Region, Tenant } from './tenants/tenant.ts';
 
@@ -117,6 +118,20 @@ export interface InboxRepo {
   record(consumer: string, eventId: string, tenantId: string, at: string): void;
 }
 
+/**
+ * Users, in their tenant's region. Every read names the tenant, and a user of
+ * another tenant is never returned: tenants stay inside their walls.
+ */
+export interface UserRepo {
+  get(tenantId: string, userId: string): Promise<User | undefined>;
+  /** Looks a user up by normalised email. */
+  findByEmail(tenantId: string, email: string): Promise<User | undefined>;
+  /** Adds a user; the commit fails with `conflict` if the email is taken in the tenant. */
+  create(user: User): void;
+  /** Replaces a user (the email must not change). */
+  put(user: User): void;
+}
+
 /** The repositories one transaction can use. */
 export interface TxRepos {
   readonly region: Region;
@@ -124,6 +139,7 @@ export interface TxRepos {
   readonly outbox: OutboxRepo;
   readonly audit: AuditRepo;
   readonly inbox: InboxRepo;
+  readonly users: UserRepo;
 }
 
 /**

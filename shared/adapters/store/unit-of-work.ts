@@ -11,6 +11,7 @@ import { inboxRepo } from './inbox-repo.ts';
 import { outboxRepo } from './outbox-repo.ts';
 import { cachedRegions, residencyGuard } from './residency.ts';
 import { tenantRepo } from './tenant-repo.ts';
+import { userRepo } from './user-repo.ts';
 
 /** The repositories of one transaction. Add a repository here when `TxRepos` grows. */
 export function txRepos(region: Region, tx: DocTransaction): TxRepos {
@@ -20,6 +21,7 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     outbox: outboxRepo(tx),
     audit: auditRepo(tx),
     inbox: inboxRepo(tx),
+    users: userRepo(tx),
   };
 }
 
