@@ -9,7 +9,15 @@ import { freePort, killAllNow } from './processes.ts';
 let running: Emulator[] = [];
 
 export async function setup(): Promise<void> {
+  // Emulators run in their own process groups: if the test run is interrupted,
+  // take them down with it instead of leaving Java orphans behind.
   process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAllNow();
+      process.exit(130);
+    });
+  }
   const [firestore, pubsub] = await Promise.all([
     startFirestoreEmulator(await freePort()),
     startPubsubEmulator(await freePort()),
