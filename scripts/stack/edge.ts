@@ -43,6 +43,8 @@ export interface EdgeAccess {
   readonly scheme: 'http' | 'https';
   readonly remote_ip: string;
   readonly client_cert: boolean;
+  /** `edge` when the edge answered itself (404, 413, 503), `upstream` when a function did. */
+  readonly origin: 'edge' | 'upstream';
 }
 
 /** Options for {@link startEdge}. */
@@ -163,7 +165,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, ctx: ProxyCo
   const target = parseTarget(req.url ?? '/');
   const fn = target === undefined ? undefined : routeFor(target.path, ctx.urlMap);
   let status = 0;
-  const done = (code: number): void => {
+  const done = (code: number, origin: 'edge' | 'upstream'): void => {
     if (status !== 0) return;
     status = code;
     ctx.onAccess?.({
@@ -176,6 +178,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, ctx: ProxyCo
       scheme: ctx.scheme,
       remote_ip: req.socket.remoteAddress ?? '',
       client_cert: ctx.peer?.leaf !== undefined,
+      origin,
     });
   };
   let answered = false;
@@ -194,7 +197,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, ctx: ProxyCo
     } else {
       res.destroy();
     }
-    done(s);
+    done(s, 'edge');
   };
 
   if (target === undefined) return fail('invalid_request', 'the request target is not a path');
@@ -237,7 +240,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, ctx: ProxyCo
     headers['x-request-id'] ??= requestId;
     res.writeHead(up.statusCode ?? 502, headers);
     up.pipe(res);
-    up.on('end', () => done(up.statusCode ?? 502));
+    up.on('end', () => done(up.statusCode ?? 502, 'upstream'));
     up.on('error', () => res.destroy());
     up.on('aborted', () => res.destroy());
   });

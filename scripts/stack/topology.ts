@@ -262,6 +262,14 @@ export const PUSH_RETRY = {
   local: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 5 },
 } as const;
 
+/**
+ * The Pub/Sub emulator (0.8.20) never dead-letters a message of an ordered
+ * subscription: it redelivers it forever. The local stack therefore creates
+ * push subscriptions unordered so the DLQ path can be exercised; production
+ * keeps `ordered` as declared above.
+ */
+export const EMULATOR_ORDERED_PUSH = false;
+
 /** Push acknowledgement deadline, seconds. */
 export const PUSH_ACK_DEADLINE_SECONDS = 30;
 
