@@ -35,6 +35,14 @@ const EnvSchema = v.object({
   FIRESTORE_EMULATOR_HOST: v.optional(HostPort),
   PUBSUB_EMULATOR_HOST: v.optional(HostPort),
   LOG_LEVEL: v.optional(v.picklist(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']), 'INFO'),
+  /** The `hash_version` of new password hashes (docs/passwords.md); bump it with the Argon2 parameters. */
+  IAM_PASSWORD_HASH_VERSION: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d{0,5}$/, 'expected a positive integer')), '1'),
+  /** Dev only: read secrets from files in this directory instead of Secret Manager (docs/accounts.md). */
+  IAM_LOCAL_SECRETS_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** Only for tests: a loopback Secret Manager endpoint spoken to without TLS. */
+  IAM_SECRET_MANAGER_ENDPOINT: v.optional(HostPort),
+  /** The NAME of the secret holding the bootstrap platform-admin credential (never the value). */
+  IAM_BOOTSTRAP_SECRET_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,255}$/)), 'iam-bootstrap-admin'),
 });
 
 /** The parsed configuration of one process. */
@@ -58,6 +66,14 @@ export interface Config {
   readonly eventsTopic: string;
   readonly emulators: { readonly firestore: string | undefined; readonly pubsub: string | undefined };
   readonly logLevel: 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
+  /** The `hash_version` of new password hashes. */
+  readonly passwordHashVersion: number;
+  /** Where secrets come from: Secret Manager, or (dev only) files in a directory. */
+  readonly secrets:
+    | { readonly kind: 'secret-manager'; readonly endpoint: string | undefined }
+    | { readonly kind: 'local'; readonly dir: string };
+  /** The secret name of the bootstrap platform-admin credential. */
+  readonly bootstrapSecretName: string;
 }
 
 /** Thrown when the environment is not a valid configuration. */
@@ -95,6 +111,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
     signer = { kind: 'local' };
   }
+  let secrets: Config['secrets'];
+  if (e.IAM_LOCAL_SECRETS_DIR !== undefined) {
+    // Secrets in plain files: acceptable only beside the emulators (dev and test).
+    if (e.FIRESTORE_EMULATOR_HOST === undefined) {
+      throw new ConfigError('IAM_LOCAL_SECRETS_DIR is allowed only with FIRESTORE_EMULATOR_HOST (dev and test)');
+    }
+    secrets = { kind: 'local', dir: e.IAM_LOCAL_SECRETS_DIR };
+  } else {
+    secrets = { kind: 'secret-manager', endpoint: e.IAM_SECRET_MANAGER_ENDPOINT };
+  }
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     issuer: e.IAM_ISSUER.replace(/\/+$/, ''),
@@ -106,6 +132,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     eventsTopic: e.IAM_EVENTS_TOPIC,
     emulators: { firestore: e.FIRESTORE_EMULATOR_HOST, pubsub: e.PUBSUB_EMULATOR_HOST },
     logLevel: e.LOG_LEVEL,
+    passwordHashVersion: Number(e.IAM_PASSWORD_HASH_VERSION),
+    secrets,
+    bootstrapSecretName: e.IAM_BOOTSTRAP_SECRET_NAME,
   };
 }
 
