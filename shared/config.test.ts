@@ -42,7 +42,22 @@ describe('loadConfig', () => {
       eventsTopic: 'iam-events',
       emulators: { firestore: '127.0.0.1:8181', pubsub: undefined },
       logLevel: 'INFO',
+      passwordHashVersion: 1,
+      secrets: { kind: 'secret-manager', endpoint: undefined },
+      bootstrapSecretName: 'iam-bootstrap-admin',
     });
+  });
+
+  it('reads the password hash version and the secret source', () => {
+    const dev = loadConfig({ ...local, IAM_PASSWORD_HASH_VERSION: '3', IAM_LOCAL_SECRETS_DIR: '.local/secrets', IAM_BOOTSTRAP_SECRET_NAME: 'boot' });
+    expect(dev.passwordHashVersion).toBe(3);
+    expect(dev.secrets).toEqual({ kind: 'local', dir: '.local/secrets' });
+    expect(dev.bootstrapSecretName).toBe('boot');
+    expect(loadConfig({ ...kms, IAM_SECRET_MANAGER_ENDPOINT: '127.0.0.1:9999' }).secrets).toEqual({ kind: 'secret-manager', endpoint: '127.0.0.1:9999' });
+    // Secrets in plain files only beside the emulator.
+    expect(configError({ ...kms, IAM_LOCAL_SECRETS_DIR: '/tmp/s' }).message).toContain('IAM_LOCAL_SECRETS_DIR is allowed only with FIRESTORE_EMULATOR_HOST');
+    for (const bad of ['0', '-1', '1.5', 'x']) expect(configError({ ...local, IAM_PASSWORD_HASH_VERSION: bad }).message).toContain('IAM_PASSWORD_HASH_VERSION');
+    expect(configError({ ...local, IAM_BOOTSTRAP_SECRET_NAME: 'a/b' }).message).toContain('IAM_BOOTSTRAP_SECRET_NAME');
   });
 
   it('parses a production environment with KMS keys', () => {
