@@ -7,7 +7,10 @@
  * commits, after every read (Firestore's rule), so they are synchronous here.
  */
 import type { User } from './accounts/user.ts';
+import type { LockoutCounter, LockoutKey } from './login/lockout.ts';
+import type { MagicLinkRecord, MfaTokenRecord } from './login/one-time-tokens.ts';
 import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
+import type { RefreshTokenRecord, SessionFamily } from './sessions/session.ts';
 import type { Region, Tenant } from './tenants/tenant.ts';
 
 // ---------------------------------------------------------------- time and chance
@@ -132,6 +135,65 @@ export interface UserRepo {
   put(user: User): void;
 }
 
+/**
+ * Lockout counters per (tenant, email hash, client-IP hash), in the tenant's
+ * region (`shared/domain/login/lockout.ts`). Only hashes are stored.
+ */
+export interface LockoutRepo {
+  get(key: LockoutKey): Promise<LockoutCounter | undefined>;
+  /** Writes the counter (a reserved attempt). */
+  put(counter: LockoutCounter): void;
+  /** Removes one counter (a successful login from that IP). Removing a missing counter is no error. */
+  reset(key: LockoutKey): void;
+  /**
+   * Removes every counter of one account, from every IP: an admin unlock or a
+   * redeemed magic link. This READS (a query) and then buffers the deletes, so
+   * call it after the transaction's other reads and before its writes.
+   * Returns how many counters there were. `emailHash` is `lockoutEmailHash(email)`.
+   */
+  clearAccount(tenantId: string, emailHash: string): Promise<number>;
+}
+
+/** Session families (`shared/domain/sessions/session.ts`), in the tenant's region. */
+export interface SessionRepo {
+  /** The family, or undefined (also for a family of another tenant). */
+  get(tenantId: string, sessionId: string): Promise<SessionFamily | undefined>;
+  /** The families of one user, revoked ones included, newest first. */
+  listForUser(tenantId: string, userId: string): Promise<readonly SessionFamily[]>;
+  /** Adds a family; the commit fails with `conflict` if the id exists. */
+  create(session: SessionFamily): void;
+  /** Replaces a family. */
+  put(session: SessionFamily): void;
+}
+
+/** Refresh tokens by hash, in the tenant's region. */
+export interface RefreshTokenRepo {
+  /** The record of a token hash, or undefined (also for a record of another tenant). */
+  get(tenantId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Adds a record; the commit fails with `conflict` if the hash exists. */
+  create(record: RefreshTokenRecord): void;
+  /** Replaces a record (rotation, revocation). */
+  put(record: RefreshTokenRecord): void;
+}
+
+/** Pending `mfa_token`s by hash, in the tenant's region. */
+export interface MfaTokenRepo {
+  /** The record, or undefined (also for another tenant's); expiry is the caller's check. */
+  get(tenantId: string, tokenHash: string): Promise<MfaTokenRecord | undefined>;
+  create(record: MfaTokenRecord): void;
+  /** Consumes the token: single use. */
+  delete(tenantId: string, tokenHash: string): void;
+}
+
+/** Unredeemed magic links by hash, in the tenant's region. */
+export interface MagicLinkRepo {
+  /** The record, or undefined (also for another tenant's); expiry is the caller's check. */
+  get(tenantId: string, tokenHash: string): Promise<MagicLinkRecord | undefined>;
+  create(record: MagicLinkRecord): void;
+  /** Consumes the link: single use. */
+  delete(tenantId: string, tokenHash: string): void;
+}
+
 /** The repositories one transaction can use. */
 export interface TxRepos {
   readonly region: Region;
@@ -140,6 +202,11 @@ export interface TxRepos {
   readonly audit: AuditRepo;
   readonly inbox: InboxRepo;
   readonly users: UserRepo;
+  readonly lockouts: LockoutRepo;
+  readonly sessions: SessionRepo;
+  readonly refreshTokens: RefreshTokenRepo;
+  readonly mfaTokens: MfaTokenRepo;
+  readonly magicLinks: MagicLinkRepo;
 }
 
 /**

@@ -8,8 +8,13 @@ import { REGIONS, type Region } from '../../domain/tenants/tenant.ts';
 import { auditRepo } from './audit-repo.ts';
 import type { BeforeCommit, DocDatabase, DocTransaction } from './documents.ts';
 import { inboxRepo } from './inbox-repo.ts';
+import { lockoutRepo } from './lockout-repo.ts';
+import { magicLinkRepo } from './magic-link-repo.ts';
+import { mfaTokenRepo } from './mfa-token-repo.ts';
 import { outboxRepo } from './outbox-repo.ts';
+import { refreshTokenRepo } from './refresh-token-repo.ts';
 import { cachedRegions, residencyGuard } from './residency.ts';
+import { sessionRepo } from './session-repo.ts';
 import { tenantRepo } from './tenant-repo.ts';
 import { userRepo } from './user-repo.ts';
 
@@ -22,6 +27,11 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     audit: auditRepo(tx),
     inbox: inboxRepo(tx),
     users: userRepo(tx),
+    lockouts: lockoutRepo(tx),
+    sessions: sessionRepo(tx),
+    refreshTokens: refreshTokenRepo(tx),
+    mfaTokens: mfaTokenRepo(tx),
+    magicLinks: magicLinkRepo(tx),
   };
 }
 
