@@ -76,6 +76,7 @@ function toHttpRequest(req: ExpressRequest, projectId: string): HttpRequest {
     requestId: requestIdOf(headers['x-request-id']),
     trace: traceOf(headers, projectId),
     params: {},
+    remoteAddress: req.socket?.remoteAddress,
   };
 }
 

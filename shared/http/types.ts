@@ -17,6 +17,12 @@ export interface HttpRequest {
   readonly trace: string | undefined;
   /** Route parameters (`/v1/sessions/:session_id`). */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The TCP peer's address (the socket's `remoteAddress`): the last proxy, not
+   * necessarily the client. `client-ip.ts` derives the client from it and
+   * `X-Forwarded-For`. Absent in tests that build requests by hand.
+   */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** What a handler answers. `body` is serialised as JSON unless it is a string. */
