@@ -180,6 +180,17 @@ function matchLength(pattern: string, path: string): number | undefined {
   return path === pattern ? pattern.length + 1 : undefined;
 }
 
+/**
+ * A cheap GET that answers 200 once a function is ready: what cold starts are
+ * measured with (`bench/cold-start.ts`) and what a load balancer health check
+ * may use. A function missing here has no such route yet; the bench then
+ * counts its first answer of any status and says so.
+ */
+export const READINESS_PROBES: Readonly<Record<string, string>> = {
+  token: '/.well-known/jwks.json',
+  jobs: '/jobs/health',
+};
+
 // ---------------------------------------------------------------------------
 // Pub/Sub
 // ---------------------------------------------------------------------------
