@@ -29,6 +29,7 @@ let deviceCa: IssuedCertificate;
 let otherCa: IssuedCertificate;
 let device: IssuedCertificate;
 let stranger: IssuedCertificate;
+let serverOnly: IssuedCertificate;
 const stubs: http.Server[] = [];
 const ports = new Map<string, number>();
 let edge: Edge;
@@ -69,6 +70,7 @@ beforeAll(async () => {
     eku: ['clientAuth'],
     issuer: deviceCa,
   });
+  serverOnly = issueCertificate({ dir, name: 'server-only', subject: '/CN=dev-3', days: 2, eku: ['serverAuth'], issuer: deviceCa });
   stranger = issueCertificate({ dir, name: 'stranger', subject: '/CN=dev-2', days: 2, eku: ['clientAuth'], issuer: otherCa });
   // token, refresh and accounts run; mfa-verify does not.
   for (const fn of ['token', 'refresh', 'accounts', 'device-cert-issue']) await stub(fn);
@@ -267,6 +269,18 @@ describe('mTLS headers on the TLS port', () => {
     expect(s.headers['x-client-cert-present']).toBe('true');
     expect(s.headers['x-client-cert-chain-verified']).toBe('false');
     expect(s.headers['x-client-cert-error']).toBe('client_cert_validation_failed');
+  });
+
+  it('reports invalid_eku for a certificate of the trusted CA without clientAuth', async () => {
+    const s = seen(await call(verifyingEdge.httpsUrl ?? '', '/v1/token', { client: serverOnly }));
+    expect(s.headers['x-client-cert-chain-verified']).toBe('false');
+    expect(s.headers['x-client-cert-error']).toBe('client_cert_chain_invalid_eku');
+  });
+
+  it('forwards the rest of the chain after the leaf', async () => {
+    const s = seen(await call(verifyingEdge.httpsUrl ?? '', '/v1/token', { client: device }));
+    const ca = new X509Certificate(deviceCa.cert);
+    expect(s.headers['x-client-cert-chain']).toBe(`:${ca.raw.toString('base64')}:`);
   });
 
   it('picks up a trust bundle that appears after start', async () => {

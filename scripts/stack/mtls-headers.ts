@@ -17,7 +17,7 @@
  * | X-Client-Cert-Valid-Not-Before | client_cert_valid_not_before | RFC 3339, `2026-01-02T03:04:05+00:00` |
  * | X-Client-Cert-Valid-Not-After | client_cert_valid_not_after | RFC 3339 |
  * | X-Client-Cert-Leaf | client_cert_leaf | `:base64(DER):` (RFC 9440 byte sequence) |
- * | X-Client-Cert-Chain | client_cert_chain | the presented intermediates, `:b64:,:b64:` |
+ * | X-Client-Cert-Chain | client_cert_chain | the certificates after the leaf, `:b64:,:b64:` |
  *
  * The edge always removes every `X-Client-Cert-*` header a client sends.
  */
@@ -56,7 +56,7 @@ export type ClientCertError =
 export interface PeerCertificate {
   /** The leaf, or `undefined` when the client sent none. */
   readonly leaf: X509Certificate | undefined;
-  /** Certificates the client sent after the leaf (intermediates), leaf excluded. */
+  /** The certificates after the leaf: those the client sent, completed from the trust bundle when verified. */
   readonly chain: readonly X509Certificate[];
   /**
    * The chain verdict: `not_performed` when no trust bundle is configured,
