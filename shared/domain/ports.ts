@@ -133,6 +133,13 @@ export interface UserRepo {
   create(user: User): void;
   /** Replaces a user (the email must not change). */
   put(user: User): void;
+  /**
+   * For the rehash job, across the region's tenants: users whose password
+   * `hash_version` is one of the (at most 30) versions just below
+   * `belowVersion`, and whose last activity (last login, else creation) is
+   * before `inactiveBefore`, least recently active first.
+   */
+  outdatedInactive(query: { readonly belowVersion: number; readonly inactiveBefore: string; readonly limit: number }): Promise<readonly User[]>;
 }
 
 /**
