@@ -146,6 +146,9 @@ describe('npm start', () => {
     expect(jwks.keys[0]).toMatchObject({ use: 'sig', alg: 'ES256' });
     const tls = await getTls(`${info.edge.https}/.well-known/jwks.json`, readFileSync(info.edge.caCert, 'utf8'));
     expect(tls.status).toBe(200);
+    // The functions run with the edge as their issuer.
+    const discovery = (await (await fetch(`${info.edge.http}/.well-known/openid-configuration`)).json()) as { issuer: string };
+    expect(discovery.issuer).toBe(info.edge.http);
   });
 
   it.skipIf(!hasTenantEvents)(
