@@ -45,6 +45,10 @@ describe('loadConfig', () => {
       passwordHashVersion: 1,
       secrets: { kind: 'secret-manager', endpoint: undefined },
       bootstrapSecretName: 'iam-bootstrap-admin',
+      trustedProxies: ['127.0.0.1/32', '::1/128'],
+      ipReputation: { bad: [], good: [] },
+      magicLinkUrl: 'http://127.0.0.1:8080/magic-link',
+      mailer: 'dev-mailbox',
     });
   });
 
@@ -58,6 +62,25 @@ describe('loadConfig', () => {
     expect(configError({ ...kms, IAM_LOCAL_SECRETS_DIR: '/tmp/s' }).message).toContain('IAM_LOCAL_SECRETS_DIR is allowed only with FIRESTORE_EMULATOR_HOST');
     for (const bad of ['0', '-1', '1.5', 'x']) expect(configError({ ...local, IAM_PASSWORD_HASH_VERSION: bad }).message).toContain('IAM_PASSWORD_HASH_VERSION');
     expect(configError({ ...local, IAM_BOOTSTRAP_SECRET_NAME: 'a/b' }).message).toContain('IAM_BOOTSTRAP_SECRET_NAME');
+  });
+
+  it('reads trusted proxies, IP lists, the magic link URL and the mailer (login)', () => {
+    const c = loadConfig({
+      ...local,
+      IAM_TRUSTED_PROXIES: '35.191.0.0/16, 130.211.0.0/22',
+      IAM_IP_DENYLIST: '203.0.113.0/24',
+      IAM_IP_ALLOWLIST: '198.51.100.7',
+      IAM_MAGIC_LINK_URL: 'https://app.example.com/login/magic',
+      IAM_MAILER: 'none',
+    });
+    expect(c.trustedProxies).toEqual(['35.191.0.0/16', '130.211.0.0/22']);
+    expect(c.ipReputation).toEqual({ bad: ['203.0.113.0/24'], good: ['198.51.100.7/32'] });
+    expect(c.magicLinkUrl).toBe('https://app.example.com/login/magic');
+    expect(c.mailer).toBe('none');
+    expect(loadConfig(kms).mailer).toBe('none');
+    expect(configError({ ...local, IAM_TRUSTED_PROXIES: '10.0.0.0/33' }).message).toMatch(/IAM_TRUSTED_PROXIES: not a CIDR/);
+    expect(configError({ ...local, IAM_IP_DENYLIST: 'evil.example' }).message).toMatch(/IAM_IP_DENYLIST/);
+    expect(configError({ ...kms, IAM_MAILER: 'dev-mailbox' }).message).toMatch(/only with FIRESTORE_EMULATOR_HOST/);
   });
 
   it('parses a production environment with KMS keys', () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { REGIONS, type Region } from './domain/tenants/tenant.ts';
+import { parseTrustedProxies } from './http/client-ip.ts';
 import { describeIssues } from './http/parse-body.ts';
 
 const HttpUrl = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//i, 'expected an http(s) URL'));
@@ -43,6 +44,16 @@ const EnvSchema = v.object({
   IAM_SECRET_MANAGER_ENDPOINT: v.optional(HostPort),
   /** The NAME of the secret holding the bootstrap platform-admin credential (never the value). */
   IAM_BOOTSTRAP_SECRET_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,255}$/)), 'iam-bootstrap-admin'),
+  /** CIDRs of the proxies whose `X-Forwarded-For` hops are trusted (docs/login.md); the local edge is 127.0.0.1. */
+  IAM_TRUSTED_PROXIES: v.optional(v.string(), '127.0.0.1/32,::1/128'),
+  /** CIDRs of known-bad client IPs: refused before any password work (the static IP reputation). */
+  IAM_IP_DENYLIST: v.optional(v.string(), ''),
+  /** CIDRs of known-good client IPs (still counted per account and IP). */
+  IAM_IP_ALLOWLIST: v.optional(v.string(), ''),
+  /** Where magic links point; the token goes in the fragment. Defaults to `<public origin>/magic-link`. */
+  IAM_MAGIC_LINK_URL: v.optional(HttpUrl),
+  /** How mail is sent: `dev-mailbox` (emulator only; the default there) or `none`. */
+  IAM_MAILER: v.optional(v.picklist(['dev-mailbox', 'none'])),
 });
 
 /** The parsed configuration of one process. */
@@ -74,6 +85,14 @@ export interface Config {
     | { readonly kind: 'local'; readonly dir: string };
   /** The secret name of the bootstrap platform-admin credential. */
   readonly bootstrapSecretName: string;
+  /** Trusted proxy CIDRs for the client IP (`shared/http/client-ip.ts`). */
+  readonly trustedProxies: readonly string[];
+  /** The static IP reputation lists (CIDRs). */
+  readonly ipReputation: { readonly bad: readonly string[]; readonly good: readonly string[] };
+  /** The base URL of magic links. */
+  readonly magicLinkUrl: string;
+  /** The mail transport. */
+  readonly mailer: 'dev-mailbox' | 'none';
 }
 
 /** Thrown when the environment is not a valid configuration. */
@@ -121,10 +140,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   } else {
     secrets = { kind: 'secret-manager', endpoint: e.IAM_SECRET_MANAGER_ENDPOINT };
   }
+  const cidrs = (name: string, spec: string): readonly string[] => {
+    try {
+      return parseTrustedProxies(spec).cidrs;
+    } catch (cause) {
+      throw new ConfigError(`${name}: ${(cause as Error).message}`);
+    }
+  };
+  const mailer = e.IAM_MAILER ?? (e.FIRESTORE_EMULATOR_HOST === undefined ? 'none' : 'dev-mailbox');
+  // The dev mailbox keeps magic links readable in Firestore: acceptable only on the emulator.
+  if (mailer === 'dev-mailbox' && e.FIRESTORE_EMULATOR_HOST === undefined) {
+    throw new ConfigError('IAM_MAILER=dev-mailbox is allowed only with FIRESTORE_EMULATOR_HOST (dev and test)');
+  }
+  const publicOrigin = new URL(e.IAM_PUBLIC_ORIGIN ?? e.IAM_ISSUER).origin;
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     issuer: e.IAM_ISSUER.replace(/\/+$/, ''),
-    publicOrigin: new URL(e.IAM_PUBLIC_ORIGIN ?? e.IAM_ISSUER).origin,
+    publicOrigin,
     audience: e.IAM_AUDIENCE,
     signer,
     databases,
@@ -135,6 +167,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     passwordHashVersion: Number(e.IAM_PASSWORD_HASH_VERSION),
     secrets,
     bootstrapSecretName: e.IAM_BOOTSTRAP_SECRET_NAME,
+    trustedProxies: cidrs('IAM_TRUSTED_PROXIES', e.IAM_TRUSTED_PROXIES),
+    ipReputation: { bad: cidrs('IAM_IP_DENYLIST', e.IAM_IP_DENYLIST), good: cidrs('IAM_IP_ALLOWLIST', e.IAM_IP_ALLOWLIST) },
+    magicLinkUrl: e.IAM_MAGIC_LINK_URL ?? `${publicOrigin}/magic-link`,
+    mailer,
   };
 }
 
