@@ -7,6 +7,7 @@ import { outboxRepoContract } from './outbox-repo.contract.ts';
 import { tenantDirectoryContract } from './tenant-directory.contract.ts';
 import { tenantRepoContract } from './tenant-repo.contract.ts';
 import { unitOfWorkContract } from './unit-of-work.contract.ts';
+import { userRepoContract } from './user-repo.contract.ts';
 
 export type { StoresFactory } from './fixtures.ts';
 
@@ -19,4 +20,5 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   outboxRepoContract(backend, makeStores);
   auditRepoContract(backend, makeStores);
   inboxRepoContract(backend, makeStores);
+  userRepoContract(backend, makeStores);
 }
