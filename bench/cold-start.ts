@@ -4,13 +4,15 @@
  * with the same environment as `npm start`, against fresh emulators on free
  * ports. Each function gets one discarded warm-up run (it fills the emulator
  * state a deployed function would already find, e.g. signing keys, and the
- * OS file cache), then `BENCH_RUNS` (default 5) measured runs.
+ * OS file cache), then `BENCH_RUNS` (default 5) measured runs, interleaved
+ * round by round across the functions.
  *
  * The reference, measured in the same run on the same machine: spawn -> first
  * 200 of a bare functions-framework "hello" function. The ratio says how much
  * a function's own imports and start-up add to the framework's floor.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchReport } from './run.ts';
 import { startFirestoreEmulator, startPubsubEmulator } from '../scripts/stack/emulators.ts';
@@ -60,17 +62,17 @@ export async function run(): Promise<BenchReport> {
         return { name, source: path.join('functions', name, 'index.ts'), probe: probe ?? '/', needs200: probe !== undefined };
       }),
     ];
-    const results: Array<{ target: Target; samples: Sample[] }> = [];
-    for (const target of targets) {
-      await measure(target, env); // warm-up, discarded
-      const samples: Sample[] = [];
-      for (let i = 0; i < RUNS; i++) samples.push(await measure(target, env));
-      results.push({ target, samples });
+    // Warm-up, discarded; then rounds that take each target in turn, so drift
+    // in machine load hits every function and the reference alike.
+    for (const target of targets) await measure(target, env);
+    const results = targets.map((target) => ({ target, samples: [] as Sample[] }));
+    for (let i = 0; i < RUNS; i++) for (const r of results) r.samples.push(await measure(r.target, env));
+    for (const { target, samples } of results) {
       process.stdout.write(`  ${target.name}: ${samples.map((s) => Math.round(s.ms)).join(', ')} ms\n`);
     }
     const reference = median(results[0]?.samples.map((s) => s.ms) ?? [1]);
     return {
-      title: `Cold start: process spawn -> first 200 (median and min of ${RUNS} runs after one warm-up)`,
+      title: `Cold start: process spawn -> first 200 (median and min of ${RUNS} interleaved runs after one warm-up)`,
       columns: ['function', 'probe', 'ready on', 'median ms', 'min ms', 'vs hello'],
       rows: results.map(({ target, samples }) => {
         const ms = samples.map((s) => s.ms);
@@ -88,7 +90,7 @@ export async function run(): Promise<BenchReport> {
         'spawn = child_process.spawn of `node functions-framework/build/src/main.js --target=NAME --source=...` with the npm start environment',
         'ready = first response to GET <probe>, polled every 10 ms; "first answer" rows have no GET route answering 200 yet',
         `reference = a bare functions-framework hello function measured in the same run; ${RUNS} runs each, fresh emulators on free ports`,
-        `machine: ${process.platform} ${process.arch}, Node ${process.version}, shared CPU (numbers move with load)`,
+        `machine: ${process.platform} ${process.arch}, ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1)} at the end (numbers move with load)`,
       ],
     };
   } finally {
