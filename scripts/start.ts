@@ -47,6 +47,9 @@ const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
 
 const fresh = deduper();
 let stack: RunningStack | undefined;
+// Start-up chatter (readiness probes) stays in the log files; a function that
+// fails to start has the tail of its log printed instead.
+let echoing = false;
 let stopping = false;
 
 async function shutdown(reason: string, code: number): Promise<void> {
@@ -93,7 +96,7 @@ try {
     strict,
     say: (line) => out(`  ${line}`),
     onLine: (source, line) => {
-      if (quiet) return;
+      if (quiet || !echoing) return;
       const compact = source === 'edge' || source === 'scheduler' ? `${source.padEnd(18)}| ${line}` : compactLogLine(source, line);
       if (compact !== undefined && fresh(source, compact) !== undefined) out(compact);
     },
@@ -103,7 +106,10 @@ try {
   await shutdown('failure', 1);
 }
 
-if (stack !== undefined && !stopping) printSummary(stack);
+if (stack !== undefined && !stopping) {
+  printSummary(stack);
+  echoing = true;
+}
 
 function printSummary(s: RunningStack): void {
   const i = s.info;
