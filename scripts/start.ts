@@ -96,8 +96,10 @@ try {
     strict,
     say: (line) => out(`  ${line}`),
     onLine: (source, line) => {
-      if (quiet || !echoing) return;
-      const compact = source === 'edge' || source === 'scheduler' ? `${source.padEnd(18)}| ${line}` : compactLogLine(source, line);
+      if (quiet) return;
+      const own = source === 'edge' || source === 'scheduler';
+      if (!own && !echoing) return;
+      const compact = own ? `${source.padEnd(18)}| ${line}` : compactLogLine(source, line);
       if (compact !== undefined && fresh(source, compact) !== undefined) out(compact);
     },
   });
