@@ -140,6 +140,20 @@ describe('relayOutbox', () => {
     expect((await relayOutbox(deps, { limit: 10 })).published).toBe(2);
   });
 
+  it('a region whose storage fails does not stop the others; the failure is thrown after they finished', async () => {
+    await seed(stores, 'eu', 'a', ['e1']);
+    await seed(stores, 'us', 'b', ['u1']);
+    const broken: RelayOutboxDeps = {
+      ...deps,
+      uow: {
+        run: (region, fn) => (region === 'us' ? Promise.reject(new Error('firestore down')) : stores.uow.run(region, fn)),
+      },
+    };
+    await expect(relayOutbox(broken, { limit: 10 })).rejects.toThrow('firestore down');
+    expect(publisher.messages.map((m) => m.attributes['ce-id'])).toEqual(['e1']);
+    expect((await rows(stores, 'eu'))[0]?.published_at).not.toBeNull();
+  });
+
   it('refuses a limit that is not a positive integer', async () => {
     await expect(relayOutbox(deps, { limit: 0 })).rejects.toThrow(RangeError);
   });

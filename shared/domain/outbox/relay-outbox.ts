@@ -64,7 +64,11 @@ export interface RelayOutboxReport {
 export async function relayOutbox(deps: RelayOutboxDeps, input: RelayOutboxInput): Promise<RelayOutboxReport> {
   if (!Number.isInteger(input.limit) || input.limit < 1) throw new RangeError('limit must be a positive integer');
   const regions = deps.regions ?? REGIONS;
-  const results = await Promise.all(regions.map((region) => relayRegion(deps, region, input.limit)));
+  // Every region runs to its end even when another fails; then the first storage failure is thrown.
+  const settled = await Promise.allSettled(regions.map((region) => relayRegion(deps, region, input.limit)));
+  const broken = settled.find((s) => s.status === 'rejected');
+  if (broken !== undefined) throw broken.reason;
+  const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const byRegion: Record<string, { leased: number; published: number }> = {};
   const failures: RelayFailure[] = [];
   let leased = 0;
