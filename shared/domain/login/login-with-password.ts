@@ -1,0 +1,139 @@
+/**
+ * `POST /v1/login` (SPEC section 3; risks R-02, R-03, R-09, R-16).
+ *
+ * 1. A client IP of bad reputation is refused (`access_denied`) before any
+ *    password work.
+ * 2. The email is normalised. An unknown tenant or a malformed email does the
+ *    work of one password check (`dummyVerify`) and answers `invalid_grant`.
+ * 3. One transaction RESERVES the attempt on the (tenant, email, IP) lockout
+ *    counter before any password is verified, or answers `account_locked`.
+ *    N parallel attempts therefore verify at most `threshold` passwords.
+ * 4. One password check: the user's hash, or `dummyVerify` when there is no
+ *    active user with a password. Unknown, disabled, password-less and wrong
+ *    all answer the same `invalid_grant`.
+ * 5. SSO: on a tenant that requires SSO without the password fallback, every
+ *    attempt answers `sso_required`, except a correct platform admin
+ *    (break-glass). A wrong password there also answers `sso_required`, so
+ *    the answer never tells which emails are platform admins.
+ * 6. A second transaction resets the counter, rehashes an outdated hash,
+ *    records `last_login_at`, and writes the session (or the `mfa_token`),
+ *    the outbox events and the audit events.
+ */
+import { normalizeEmail } from '../accounts/normalize-email.ts';
+import type { User } from '../accounts/user.ts';
+import type { IamError } from '../errors.ts';
+import type { Clock, IpReputation, PasswordHasher, TenantDirectory, UnitOfWork } from '../ports.ts';
+import { fail, ok, type Result } from '../result.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { loginSuccess, prepareLogin, unchangedSince, writeLogin, type ClientContext, type FinishLoginDeps, type LoginSuccess } from './finish-login.ts';
+import { lockoutKey, reserveAttempt } from './lockout.ts';
+import { accountLocked, invalidGrant, ipRefused, ssoRequired } from './login-errors.ts';
+import { passwordLoginRule } from './sso-policy.ts';
+
+/** What {@link loginWithPassword} needs. */
+export interface LoginWithPasswordDeps extends FinishLoginDeps {
+  readonly uow: UnitOfWork;
+  readonly directory: TenantDirectory;
+  readonly clock: Clock;
+  readonly hasher: PasswordHasher;
+  readonly ipReputation: IpReputation;
+}
+
+/** The request, validated by the handler. */
+export interface LoginWithPasswordInput {
+  readonly tenantId: string;
+  /** As typed by the user; normalised here. */
+  readonly email: string;
+  readonly password: string;
+  readonly clientId: string;
+  readonly deviceId: string | null;
+  readonly client: ClientContext;
+}
+
+/** The key an unknown client IP is counted under (requests built without a peer). */
+const UNKNOWN_IP = 'unknown';
+
+/** Logs in with a password. Refusals are values; a signer or storage outage throws. */
+export async function loginWithPassword(
+  deps: LoginWithPasswordDeps,
+  input: LoginWithPasswordInput,
+): Promise<Result<LoginSuccess, IamError>> {
+  if (input.client.ip !== undefined && (await deps.ipReputation.reputationOf(input.client.ip)) === 'bad') {
+    return fail(ipRefused());
+  }
+  const email = normalizeEmail(input.email);
+  const region = email.kind === 'ok' ? await deps.directory.regionOf(input.tenantId) : undefined;
+  if (email.kind !== 'ok' || region === undefined) return dummyRefusal(deps, input.password);
+
+  const key = await lockoutKey(input.tenantId, email.email, input.client.ip ?? UNKNOWN_IP);
+  const step = await deps.uow.run(region, async (tx) => {
+    const tenant = await tx.tenants.get(input.tenantId);
+    const stored = await tx.lockouts.get(key);
+    const user = await tx.users.findByEmail(input.tenantId, email.email);
+    if (tenant === undefined) return { kind: 'no_tenant' } as const;
+    const reservation = reserveAttempt(key, stored, tenant.policy.lockout, deps.clock.now());
+    if (reservation.kind === 'locked') return reservation;
+    tx.lockouts.put(reservation.counter);
+    return { kind: 'reserved', tenant, user } as const;
+  });
+  if (step.kind === 'no_tenant') return dummyRefusal(deps, input.password);
+  if (step.kind === 'locked') return fail(accountLocked(step.retryAfterSeconds));
+
+  const { tenant, user } = step;
+  const phc = user?.status === 'active' ? user.password?.phc : undefined;
+  const verified = phc === undefined ? await deps.hasher.dummyVerify(input.password) : await deps.hasher.verify(phc, input.password);
+  const rule = passwordLoginRule(tenant.policy, verified && user !== undefined ? user.roles : []);
+  if (rule === 'sso_required') return fail(ssoRequired(tenant.policy.sso.emergency_fallback === 'magic_link'));
+  if (!verified || user === undefined || phc === undefined) return fail(invalidGrant());
+  return finish(deps, input, { tenant, user, phc, key, breakglass: rule === 'breakglass', region });
+}
+
+/** The same answer and the same password work as a wrong password. */
+async function dummyRefusal(deps: LoginWithPasswordDeps, password: string): Promise<Result<never, IamError>> {
+  await deps.hasher.dummyVerify(password);
+  return fail(invalidGrant());
+}
+
+async function finish(
+  deps: LoginWithPasswordDeps,
+  input: LoginWithPasswordInput,
+  facts: {
+    readonly tenant: Tenant;
+    readonly user: User;
+    readonly phc: string;
+    readonly key: Awaited<ReturnType<typeof lockoutKey>>;
+    readonly breakglass: boolean;
+    readonly region: Parameters<UnitOfWork['run']>[0];
+  },
+): Promise<Result<LoginSuccess, IamError>> {
+  const { tenant, user, phc, key } = facts;
+  // SPEC 4.1: rehash on login when the parameters changed (this also unwraps a wrapped hash).
+  const rehashed = deps.hasher.needsRehash(phc) ? await deps.hasher.hash(input.password) : undefined;
+  const nowMs = deps.clock.now();
+  const prepared = await prepareLogin(deps, {
+    tenant,
+    user,
+    clientId: input.clientId,
+    deviceId: input.deviceId,
+    client: input.client,
+    amr: ['pwd'],
+    breakglass: facts.breakglass,
+    nowMs,
+  });
+  const now = new Date(nowMs).toISOString();
+  const committed = await deps.uow.run(facts.region, async (tx) => {
+    const current = await tx.users.get(tenant.tenant_id, user.user_id);
+    // Disabled, re-keyed or re-roled meanwhile: decide again from scratch.
+    if (!unchangedSince(user, current)) return false;
+    tx.lockouts.reset(key);
+    const password = current.password;
+    tx.users.put({
+      ...current,
+      password: rehashed === undefined || password === null ? password : { ...password, phc: rehashed, hash_version: deps.hasher.version },
+      last_login_at: prepared.kind === 'tokens' ? now : current.last_login_at,
+    });
+    writeLogin(tx, prepared);
+    return true;
+  });
+  return committed ? ok(loginSuccess(prepared)) : fail(invalidGrant());
+}
