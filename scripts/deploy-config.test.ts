@@ -115,7 +115,8 @@ describe('firestore.indexes.json', () => {
   it('has the outbox relay and the audit reconciliation indexes, on the collections the repos use', () => {
     const fieldsOf = (collection: string) =>
       indexes.filter((i) => i.collectionGroup === collection).map((i) => i.fields.map((f) => `${f.fieldPath} ${f.order}`));
-    expect(fieldsOf(OUTBOX)).toContainEqual(['published_at ASCENDING', 'created_at ASCENDING']);
+    // The relay's pending query: published_at == null, available_at <= now, ordered by created_at.
+    expect(fieldsOf(OUTBOX)).toContainEqual(['published_at ASCENDING', 'created_at ASCENDING', 'available_at ASCENDING']);
     expect(fieldsOf(AUDIT)).toContainEqual(['tenant_id ASCENDING', 'at ASCENDING']);
   });
 });
