@@ -12,13 +12,16 @@
 import net from 'node:net';
 import type { HttpRequest } from './types.ts';
 
-/** A set of trusted proxy networks. */
-export interface TrustedProxies {
-  /** True when `ip` (a plain IPv4 or IPv6 address) lies in a trusted network. */
+/** A set of networks (trusted proxies, or a reputation list). */
+export interface CidrSet {
+  /** True when `ip` (a plain IPv4 or IPv6 address) lies in one of the networks. */
   contains(ip: string): boolean;
-  /** The networks, as given (for logs and docs). */
+  /** The networks, as `address/prefix`. */
   readonly cidrs: readonly string[];
 }
+
+/** The networks of the proxies whose `X-Forwarded-For` hops are trusted. */
+export type TrustedProxies = CidrSet;
 
 /** The most `X-Forwarded-For` entries looked at (a longer header is cut on the left). */
 export const MAX_FORWARDED_HOPS = 32;
@@ -28,6 +31,11 @@ export const MAX_FORWARDED_HOPS = 32;
  * A bare address means a single host. Throws on anything malformed.
  */
 export function parseTrustedProxies(spec: string): TrustedProxies {
+  return parseCidrSet(spec);
+}
+
+/** Parses a comma-separated CIDR list, as {@link parseTrustedProxies}. */
+export function parseCidrSet(spec: string): CidrSet {
   const list = new net.BlockList();
   const cidrs: string[] = [];
   for (const raw of spec.split(',')) {
