@@ -3,7 +3,10 @@ import { auditRepoContract } from './audit-repo.contract.ts';
 import { documentContract } from './documents.contract.ts';
 import type { StoresFactory } from './fixtures.ts';
 import { inboxRepoContract } from './inbox-repo.contract.ts';
+import { lockoutRepoContract } from './lockout-repo.contract.ts';
+import { oneTimeTokenReposContract } from './one-time-token-repos.contract.ts';
 import { outboxRepoContract } from './outbox-repo.contract.ts';
+import { sessionRepoContract } from './session-repo.contract.ts';
 import { tenantDirectoryContract } from './tenant-directory.contract.ts';
 import { tenantRepoContract } from './tenant-repo.contract.ts';
 import { unitOfWorkContract } from './unit-of-work.contract.ts';
@@ -20,5 +23,8 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   outboxRepoContract(backend, makeStores);
   auditRepoContract(backend, makeStores);
   inboxRepoContract(backend, makeStores);
+  lockoutRepoContract(backend, makeStores);
+  sessionRepoContract(backend, makeStores);
+  oneTimeTokenReposContract(backend, makeStores);
   userRepoContract(backend, makeStores);
 }
