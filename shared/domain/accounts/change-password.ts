@@ -1,0 +1,79 @@
+/**
+ * A signed-in user changes their password (`POST /v1/me/password`): the
+ * current password must verify; the new one passes the SP 800-63B rules and
+ * the breach check (failing open), and is hashed with the current parameters.
+ * One transaction writes the credential, `iam.user.password_changed.v1` and the
+ * audit event, whose actor is the user.
+ */
+import { IamError } from '../errors.ts';
+import { fail, ok, type Result } from '../result.ts';
+import { isoNow, tenantRegion, type AccountDeps } from './account-deps.ts';
+import { preparePassword, type PreparePasswordDeps } from './prepare-password.ts';
+import { recordUserChange } from './user-events.ts';
+import type { User } from './user.ts';
+
+/** What {@link changePassword} needs. */
+export type ChangePasswordDeps = AccountDeps & PreparePasswordDeps;
+
+/** The change, for the user of a verified access token. */
+export interface ChangePasswordInput {
+  /** `tid` of the access token. */
+  readonly tenantId: string;
+  /** `sub` of the access token. */
+  readonly userId: string;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly requestId: string | null;
+}
+
+/** What happened. */
+export interface ChangePasswordOutcome {
+  readonly breachCheck: 'clean' | 'unknown';
+  readonly hashVersion: number;
+}
+
+/**
+ * Changes the password. Refusals: `invalid_token` (the user is gone or
+ * disabled), `invalid_request` (no password to change), `invalid_grant` (the
+ * current password is wrong), `weak_password`, `breached_password`, `conflict`
+ * (the password changed meanwhile).
+ */
+export async function changePassword(deps: ChangePasswordDeps, input: ChangePasswordInput): Promise<Result<ChangePasswordOutcome, IamError>> {
+  const region = await tenantRegion(deps, input.tenantId);
+  if (!region.ok) return fail(gone());
+  const user = await deps.uow.run(region.value, (tx) => tx.users.get(input.tenantId, input.userId));
+  if (user === undefined || user.status !== 'active') return fail(gone());
+  if (user.password === null) return fail(new IamError('invalid_request', 'the account has no password to change'));
+  const verifiedPhc = user.password.phc;
+  if (!(await deps.hasher.verify(verifiedPhc, input.currentPassword))) {
+    return fail(new IamError('invalid_grant', 'the current password is wrong'));
+  }
+  const now = isoNow(deps);
+  const prepared = await preparePassword(deps, input.newPassword, now);
+  if (!prepared.ok) return prepared;
+  const { credential, breachCheck } = prepared.value;
+  return deps.uow.run(region.value, async (tx) => {
+    const fresh = await tx.users.get(input.tenantId, input.userId);
+    if (fresh === undefined || fresh.status !== 'active') return fail(gone());
+    // Compare-and-set: the password we verified must still be the stored one.
+    if (fresh.password?.phc !== verifiedPhc) return fail(new IamError('conflict', 'the password was changed meanwhile; try again'));
+    const changed: User = { ...fresh, password: credential, updated_at: now };
+    tx.users.put(changed);
+    recordUserChange(tx, deps.random, {
+      tenantId: input.tenantId,
+      userId: input.userId,
+      type: 'iam.user.password_changed.v1',
+      data: {},
+      action: 'user.password_changed',
+      actor: { type: 'user', id: input.userId },
+      requestId: input.requestId,
+      details: { breach_check: breachCheck, hash_version: credential.hash_version },
+      at: now,
+    });
+    return ok({ breachCheck, hashVersion: credential.hash_version });
+  });
+}
+
+function gone(): IamError {
+  return new IamError('invalid_token', 'the user of the access token is no longer active');
+}
