@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       passwordHashVersion: 1,
       secrets: { kind: 'secret-manager', endpoint: undefined },
       bootstrapSecretName: 'iam-bootstrap-admin',
+      breachList: { kind: 'hibp', baseUrl: undefined },
       trustedProxies: ['127.0.0.1/32', '::1/128'],
       ipReputation: { bad: [], good: [] },
       magicLinkUrl: 'http://127.0.0.1:8080/magic-link',
@@ -62,6 +63,13 @@ describe('loadConfig', () => {
     expect(configError({ ...kms, IAM_LOCAL_SECRETS_DIR: '/tmp/s' }).message).toContain('IAM_LOCAL_SECRETS_DIR is allowed only with FIRESTORE_EMULATOR_HOST');
     for (const bad of ['0', '-1', '1.5', 'x']) expect(configError({ ...local, IAM_PASSWORD_HASH_VERSION: bad }).message).toContain('IAM_PASSWORD_HASH_VERSION');
     expect(configError({ ...local, IAM_BOOTSTRAP_SECRET_NAME: 'a/b' }).message).toContain('IAM_BOOTSTRAP_SECRET_NAME');
+  });
+
+  it('reads the breach list choice', () => {
+    expect(loadConfig({ ...local, IAM_HIBP_BASE_URL: 'http://127.0.0.1:9' }).breachList).toEqual({ kind: 'hibp', baseUrl: 'http://127.0.0.1:9' });
+    expect(loadConfig({ ...kms, IAM_BREACH_LIST: 'offline', IAM_BREACH_LIST_PATH: '/srv/pwned' }).breachList).toEqual({ kind: 'offline', path: '/srv/pwned' });
+    expect(configError({ ...kms, IAM_BREACH_LIST: 'offline' }).message).toContain('IAM_BREACH_LIST=offline needs IAM_BREACH_LIST_PATH');
+    expect(configError({ ...kms, IAM_BREACH_LIST: 'none' }).message).toContain('IAM_BREACH_LIST');
   });
 
   it('reads trusted proxies, IP lists, the magic link URL and the mailer (login)', () => {

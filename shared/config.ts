@@ -44,6 +44,12 @@ const EnvSchema = v.object({
   IAM_SECRET_MANAGER_ENDPOINT: v.optional(HostPort),
   /** The NAME of the secret holding the bootstrap platform-admin credential (never the value). */
   IAM_BOOTSTRAP_SECRET_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,255}$/)), 'iam-bootstrap-admin'),
+  /** The breach check of new passwords: `hibp` (the range API) or `offline` (a local copy at IAM_BREACH_LIST_PATH). */
+  IAM_BREACH_LIST: v.optional(v.picklist(['hibp', 'offline']), 'hibp'),
+  /** The HIBP range API base URL (tests point it at a loopback server). */
+  IAM_HIBP_BASE_URL: v.optional(HttpUrl),
+  /** The offline breach list: a directory of range files or a file of SHA-1 hashes (docs/passwords.md). */
+  IAM_BREACH_LIST_PATH: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** CIDRs of the proxies whose `X-Forwarded-For` hops are trusted (docs/login.md); the local edge is 127.0.0.1. */
   IAM_TRUSTED_PROXIES: v.optional(v.string(), '127.0.0.1/32,::1/128'),
   /** CIDRs of known-bad client IPs: refused before any password work (the static IP reputation). */
@@ -85,6 +91,8 @@ export interface Config {
     | { readonly kind: 'local'; readonly dir: string };
   /** The secret name of the bootstrap platform-admin credential. */
   readonly bootstrapSecretName: string;
+  /** Which breach list checks new passwords. */
+  readonly breachList: { readonly kind: 'hibp'; readonly baseUrl: string | undefined } | { readonly kind: 'offline'; readonly path: string };
   /** Trusted proxy CIDRs for the client IP (`shared/http/client-ip.ts`). */
   readonly trustedProxies: readonly string[];
   /** The static IP reputation lists (CIDRs). */
@@ -140,6 +148,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   } else {
     secrets = { kind: 'secret-manager', endpoint: e.IAM_SECRET_MANAGER_ENDPOINT };
   }
+  let breachList: Config['breachList'];
+  if (e.IAM_BREACH_LIST === 'offline') {
+    if (e.IAM_BREACH_LIST_PATH === undefined) throw new ConfigError('IAM_BREACH_LIST=offline needs IAM_BREACH_LIST_PATH');
+    breachList = { kind: 'offline', path: e.IAM_BREACH_LIST_PATH };
+  } else {
+    breachList = { kind: 'hibp', baseUrl: e.IAM_HIBP_BASE_URL };
+  }
   const cidrs = (name: string, spec: string): readonly string[] => {
     try {
       return parseTrustedProxies(spec).cidrs;
@@ -167,6 +182,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     passwordHashVersion: Number(e.IAM_PASSWORD_HASH_VERSION),
     secrets,
     bootstrapSecretName: e.IAM_BOOTSTRAP_SECRET_NAME,
+    breachList,
     trustedProxies: cidrs('IAM_TRUSTED_PROXIES', e.IAM_TRUSTED_PROXIES),
     ipReputation: { bad: cidrs('IAM_IP_DENYLIST', e.IAM_IP_DENYLIST), good: cidrs('IAM_IP_ALLOWLIST', e.IAM_IP_ALLOWLIST) },
     magicLinkUrl: e.IAM_MAGIC_LINK_URL ?? `${publicOrigin}/magic-link`,
