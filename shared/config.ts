@@ -27,6 +27,10 @@ const EnvSchema = v.object({
   IAM_KMS_KEY_PREVIOUS: v.optional(KmsKeyVersion),
   /** Only for tests: a loopback KMS endpoint spoken to without TLS. */
   IAM_KMS_ENDPOINT: v.optional(HostPort),
+  /** The replica-region key versions (another KMS location) the circuit breaker fails over to (docs/keys.md). */
+  IAM_KMS_REPLICA_KEY_CURRENT: v.optional(KmsKeyVersion),
+  IAM_KMS_REPLICA_KEY_NEXT: v.optional(KmsKeyVersion),
+  IAM_KMS_REPLICA_KEY_PREVIOUS: v.optional(KmsKeyVersion),
   /** Named Firestore databases per region, e.g. `eu=iam-eu,me=iam-me,us=iam-us`. */
   IAM_FIRESTORE_DATABASES: v.optional(v.string(), 'eu=iam-eu,me=iam-me,us=iam-us'),
   /** The platform database: tenant directory and local signing keys. */
@@ -76,6 +80,10 @@ export interface Config {
         readonly next: string | undefined;
         readonly previous: string | undefined;
         readonly endpoint: string | undefined;
+        /** The replica-region key versions, in another KMS location; undefined: no failover. */
+        readonly replica:
+          | { readonly current: string; readonly next: string | undefined; readonly previous: string | undefined }
+          | undefined;
       };
   /** Database id per region. */
   readonly databases: Readonly<Record<Region, string>>;
@@ -130,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       next: e.IAM_KMS_KEY_NEXT,
       previous: e.IAM_KMS_KEY_PREVIOUS,
       endpoint: e.IAM_KMS_ENDPOINT,
+      replica: kmsReplica(e),
     };
   } else {
     // The local signer keeps private keys in Firestore: acceptable only on the emulator.
@@ -188,6 +197,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     magicLinkUrl: e.IAM_MAGIC_LINK_URL ?? `${publicOrigin}/magic-link`,
     mailer,
   };
+}
+
+/** The replica key versions: all in one other KMS location than the primary's. */
+function kmsReplica(e: v.InferOutput<typeof EnvSchema>): Extract<Config['signer'], { kind: 'kms' }>['replica'] {
+  const current = e.IAM_KMS_REPLICA_KEY_CURRENT;
+  if (current === undefined) {
+    if (e.IAM_KMS_REPLICA_KEY_NEXT !== undefined || e.IAM_KMS_REPLICA_KEY_PREVIOUS !== undefined) {
+      throw new ConfigError('IAM_KMS_REPLICA_KEY_NEXT/PREVIOUS need IAM_KMS_REPLICA_KEY_CURRENT');
+    }
+    return undefined;
+  }
+  const location = (name: string | undefined) => name?.split('/')[3];
+  const primary = location(e.IAM_KMS_KEY_CURRENT);
+  for (const name of [current, e.IAM_KMS_REPLICA_KEY_NEXT, e.IAM_KMS_REPLICA_KEY_PREVIOUS]) {
+    // R-01: a replica in the primary's location fails together with it.
+    if (name !== undefined && location(name) === primary) throw new ConfigError('IAM_KMS_REPLICA_KEY_* must be in another KMS location than IAM_KMS_KEY_CURRENT');
+  }
+  return { current, next: e.IAM_KMS_REPLICA_KEY_NEXT, previous: e.IAM_KMS_REPLICA_KEY_PREVIOUS };
 }
 
 function parseDatabases(spec: string): Record<Region, string> {
