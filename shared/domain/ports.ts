@@ -10,6 +10,7 @@ import type { User } from './accounts/user.ts';
 import type { LockoutCounter, LockoutKey } from './login/lockout.ts';
 import type { MagicLinkRecord, MfaTokenRecord } from './login/one-time-tokens.ts';
 import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
+import type { RevocationEpoch } from './sessions/revocation-epoch.ts';
 import type { RefreshTokenRecord, SessionFamily } from './sessions/session.ts';
 import type { Region, Tenant } from './tenants/tenant.ts';
 
@@ -50,14 +51,18 @@ export interface TokenSigner {
   sign(signingInput: Uint8Array): Promise<Uint8Array>;
 }
 
-/** The role a key plays in the rotation. */
-export type KeyStatus = 'current' | 'next' | 'previous';
+/**
+ * The role a key plays: in the rotation (`current`, `next`, `previous`), or a
+ * `replica`-region key the circuit breaker signs with when the primary fails
+ * (always published, so tokens it signs verify; docs/keys.md).
+ */
+export type KeyStatus = 'current' | 'next' | 'previous' | 'replica';
 
 /** The set of signing keys: the one that signs now, and the ones the JWKS publishes. */
 export interface KeyRing {
   /** The key that signs new tokens. */
   current(): Promise<TokenSigner>;
-  /** The keys the JWKS publishes: current, next and previous, when they exist. */
+  /** The keys the JWKS publishes: current, next and previous when they exist, and replica keys. */
   published(): Promise<readonly { readonly status: KeyStatus; readonly jwk: PublicJwk }[]>;
 }
 
@@ -201,6 +206,23 @@ export interface MagicLinkRepo {
   delete(tenantId: string, tokenHash: string): void;
 }
 
+/**
+ * Revocation epochs (`shared/domain/sessions/revocation-epoch.ts`), one
+ * document per scope: a tenant's in its region (`TxRepos`), the platform's
+ * in the platform database (`PlatformTxRepos`).
+ */
+export interface RevocationEpochRepo {
+  /** The epoch of a scope (a tenant id, or `_platform`), or undefined when none was ever set. */
+  get(scope: string): Promise<RevocationEpoch | undefined>;
+  /** Writes the scope's epoch (`epoch.tenant_id`): one write, whatever the number of sessions. */
+  put(epoch: RevocationEpoch): void;
+}
+
+/** The platform revocation epoch as request paths read it: outside any transaction, cached briefly. */
+export interface PlatformEpochSource {
+  current(): Promise<RevocationEpoch | undefined>;
+}
+
 /** The repositories one transaction can use. */
 export interface TxRepos {
   readonly region: Region;
@@ -214,6 +236,7 @@ export interface TxRepos {
   readonly refreshTokens: RefreshTokenRepo;
   readonly mfaTokens: MfaTokenRepo;
   readonly magicLinks: MagicLinkRepo;
+  readonly revocationEpochs: RevocationEpochRepo;
 }
 
 /**
@@ -223,6 +246,21 @@ export interface TxRepos {
  */
 export interface UnitOfWork {
   run<T>(region: Region, fn: (tx: TxRepos) => Promise<T>): Promise<T>;
+}
+
+/** The repositories of one platform-database transaction: platform-wide records (`tenant_id` `_platform`). */
+export interface PlatformTxRepos {
+  readonly revocationEpochs: RevocationEpochRepo;
+  readonly audit: AuditRepo;
+  readonly outbox: OutboxRepo;
+}
+
+/**
+ * Runs a function in one transaction of the platform database. Every write
+ * must carry `tenant_id` `_platform`: tenant data never lands there.
+ */
+export interface PlatformUnitOfWork {
+  run<T>(fn: (tx: PlatformTxRepos) => Promise<T>): Promise<T>;
 }
 
 // ---------------------------------------------------------------- later capabilities

@@ -14,6 +14,7 @@ import { mfaTokenRepo } from './mfa-token-repo.ts';
 import { outboxRepo } from './outbox-repo.ts';
 import { refreshTokenRepo } from './refresh-token-repo.ts';
 import { cachedRegions, residencyGuard } from './residency.ts';
+import { revocationEpochRepo } from './revocation-repo.ts';
 import { sessionRepo } from './session-repo.ts';
 import { tenantRepo } from './tenant-repo.ts';
 import { userRepo } from './user-repo.ts';
@@ -32,6 +33,7 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     refreshTokens: refreshTokenRepo(tx),
     mfaTokens: mfaTokenRepo(tx),
     magicLinks: magicLinkRepo(tx),
+    revocationEpochs: revocationEpochRepo(tx),
   };
 }
 

@@ -17,7 +17,7 @@ export const JWKS_STALE_WHILE_REVALIDATE_SECONDS = 60;
  */
 export const JWKS_MAX_STALENESS_SECONDS = JWKS_MAX_AGE_SECONDS + JWKS_STALE_WHILE_REVALIDATE_SECONDS;
 
-const ORDER: Readonly<Record<KeyStatus, number>> = { current: 0, next: 1, previous: 2 };
+const ORDER: Readonly<Record<KeyStatus, number>> = { current: 0, next: 1, previous: 2, replica: 3 };
 
 /**
  * The JWKS to publish: the current key first, then the next and the previous
