@@ -27,8 +27,8 @@ export interface RedeemMagicLinkInput {
   readonly client: ClientContext;
 }
 
-/** A redeemed link: the login outcome and how many lockout counters it cleared. */
-export type RedeemedMagicLink = LoginSuccess & { readonly clearedLockouts: number };
+/** A redeemed link: the login outcome, its tenant, and how many lockout counters it cleared. */
+export type RedeemedMagicLink = LoginSuccess & { readonly tenantId: string; readonly clearedLockouts: number };
 
 /** Redeems a magic link. Every unusable token answers the same `invalid_grant`. */
 export async function redeemMagicLink(deps: RedeemMagicLinkDeps, input: RedeemMagicLinkInput): Promise<Result<RedeemedMagicLink, IamError>> {
@@ -74,5 +74,5 @@ export async function redeemMagicLink(deps: RedeemMagicLinkDeps, input: RedeemMa
     writeLogin(tx, prepared);
     return count;
   });
-  return cleared === undefined ? fail(invalidGrant()) : ok({ ...loginSuccess(prepared), clearedLockouts: cleared });
+  return cleared === undefined ? fail(invalidGrant()) : ok({ ...loginSuccess(prepared), tenantId, clearedLockouts: cleared });
 }
