@@ -16,6 +16,7 @@ import { validate, readBody } from '../../shared/http/parse-body.ts';
 import { router, type Route } from '../../shared/http/router.ts';
 import type { Handler, HttpRequest } from '../../shared/http/types.ts';
 import type { Logger } from '../../shared/log.ts';
+import { rehashInactiveRoute, type RehashJobDeps } from './rehash-inactive.ts';
 
 /** The clients the jobs use, built on first use. */
 export interface JobsRuntime {
@@ -31,6 +32,8 @@ export interface JobsDeps {
   readonly runtime: () => Promise<JobsRuntime>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The password hasher for `/jobs/rehash-inactive`; without it that route does not exist. */
+  readonly passwords?: RehashJobDeps;
 }
 
 /** The rows taken per region by one relay run, unless the request says otherwise. */
@@ -86,6 +89,7 @@ export function jobRoutes(deps: JobsDeps): Route[] {
         return { status: 200, body: report };
       },
     },
+    ...(deps.passwords === undefined ? [] : [rehashInactiveRoute(deps, deps.passwords)]),
   ];
 }
 

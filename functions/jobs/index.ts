@@ -3,7 +3,8 @@
  * clients are built once per instance, on the first job rather than at cold
  * start, so the health check answers before the SDKs are even imported.
  */
-import { systemClock } from '../../shared/adapters/local/clock.ts';
+import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts';
+import { createArgon2Hasher } from '../../shared/adapters/node/argon2-hasher.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { serve } from '../../shared/http/framework.ts';
 import { createLogger } from '../../shared/log.ts';
@@ -36,6 +37,7 @@ serve(
     },
     clock: systemClock,
     log,
+    passwords: { hasher: createArgon2Hasher({ version: config.passwordHashVersion }), random: cryptoRandom },
   }),
   { name: 'jobs', log, projectId: config.projectId },
 );
