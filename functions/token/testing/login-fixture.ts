@@ -14,7 +14,7 @@ import { createMemoryStores } from '../../../shared/adapters/memory/stores.ts';
 import { createArgon2Hasher, type Argon2Hasher } from '../../../shared/adapters/node/argon2-hasher.ts';
 import type { Stores } from '../../../shared/adapters/store/stores.ts';
 import type { MfaMethod, User } from '../../../shared/domain/accounts/user.ts';
-import type { PasswordHasher } from '../../../shared/domain/ports.ts';
+import type { Mailer, PasswordHasher } from '../../../shared/domain/ports.ts';
 import { fillPolicyDefaults, type PolicyInput, type Region, type Tenant } from '../../../shared/domain/tenants/tenant.ts';
 import { errorResponse } from '../../../shared/http/envelope.ts';
 import { parseTrustedProxies } from '../../../shared/http/client-ip.ts';
@@ -57,6 +57,8 @@ export function countingHasher(inner: Argon2Hasher): PasswordHasher & { readonly
 export interface LoginFixtureOptions {
   readonly stores?: Stores;
   readonly magicLinkFloorMs?: number;
+  /** The mailer; the dev mailbox on the stores' platform database by default. */
+  readonly mailer?: Mailer;
 }
 
 /** Builds the fixture. */
@@ -68,7 +70,7 @@ export function loginFixture(options: LoginFixtureOptions = {}) {
   const keyRing: LocalKeyRing = createLocalKeyRing(memoryKeyStore(), { clock });
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ service: 'token', level: 'DEBUG', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
-  const mailer = createDevMailbox(stores.databases.platform, { clock, random: cryptoRandom });
+  const mailer = options.mailer ?? createDevMailbox(stores.databases.platform, { clock, random: cryptoRandom });
   const handler = router(
     tokenRoutes({
       keyRing,
