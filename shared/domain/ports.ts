@@ -9,6 +9,9 @@
 import type { User } from './accounts/user.ts';
 import type { LockoutCounter, LockoutKey } from './login/lockout.ts';
 import type { MagicLinkRecord, MfaTokenRecord } from './login/one-time-tokens.ts';
+import type { MfaAttemptCounter, MfaAttemptKey } from './mfa/attempts.ts';
+import type { MfaFactor, SealedSecret } from './mfa/factor.ts';
+import type { RecoveryCodeSet } from './mfa/recovery-codes.ts';
 import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
 import type { RevocationEpoch } from './sessions/revocation-epoch.ts';
 import type { RefreshTokenRecord, SessionFamily } from './sessions/session.ts';
@@ -223,6 +226,37 @@ export interface PlatformEpochSource {
   current(): Promise<RevocationEpoch | undefined>;
 }
 
+/**
+ * Second factors (`shared/domain/mfa/factor.ts`), TOTP and WebAuthn, in the
+ * tenant's region. Reads never return a factor of another tenant.
+ */
+export interface MfaFactorRepo {
+  get(tenantId: string, factorId: string): Promise<MfaFactor | undefined>;
+  /** Every factor of one user, pending ones included, oldest first. */
+  listForUser(tenantId: string, userId: string): Promise<readonly MfaFactor[]>;
+  /** Adds a factor; the commit fails with `conflict` if the id exists. */
+  create(factor: MfaFactor): void;
+  /** Replaces a factor. */
+  put(factor: MfaFactor): void;
+  delete(tenantId: string, factorId: string): void;
+}
+
+/** Each user's one set of recovery codes (`shared/domain/mfa/recovery-codes.ts`), stored only hashed. */
+export interface RecoveryCodeRepo {
+  get(tenantId: string, userId: string): Promise<RecoveryCodeSet | undefined>;
+  /** Writes the user's set, replacing (voiding) any previous one. */
+  put(set: RecoveryCodeSet): void;
+  delete(tenantId: string, userId: string): void;
+}
+
+/** Failed second-factor attempts per `mfa_token` and per user (`shared/domain/mfa/attempts.ts`). */
+export interface MfaAttemptRepo {
+  get(key: MfaAttemptKey): Promise<MfaAttemptCounter | undefined>;
+  put(counter: MfaAttemptCounter): void;
+  /** Removes a counter; removing a missing one is no error. */
+  reset(key: MfaAttemptKey): void;
+}
+
 /** The repositories one transaction can use. */
 export interface TxRepos {
   readonly region: Region;
@@ -236,6 +270,9 @@ export interface TxRepos {
   readonly refreshTokens: RefreshTokenRepo;
   readonly mfaTokens: MfaTokenRepo;
   readonly magicLinks: MagicLinkRepo;
+  readonly mfaFactors: MfaFactorRepo;
+  readonly recoveryCodes: RecoveryCodeRepo;
+  readonly mfaAttempts: MfaAttemptRepo;
   readonly revocationEpochs: RevocationEpochRepo;
 }
 
@@ -310,6 +347,49 @@ export interface IpReputation {
 /** Secrets: Secret Manager in production, a local file or env source in dev. */
 export interface SecretSource {
   get(name: string): Promise<Uint8Array>;
+}
+
+/** The HMAC hashes of MFA, named as RFC 6238 §1.2 and the `otpauth` URI name them. */
+export type HmacAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+
+/**
+ * What MFA needs beyond pure code: HMAC and a constant-time comparison
+ * (`node:crypto`), and RFC 4648 base32 (`@scure/base`).
+ * Adapter: `shared/adapters/crypto/mfa-crypto.ts`.
+ */
+export interface MfaCrypto {
+  hmac(alg: HmacAlgorithm, key: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
+  /** Constant-time equality of two byte strings; false when the lengths differ. */
+  equal(a: Uint8Array, b: Uint8Array): boolean;
+  /** RFC 4648 §6 base32, upper case, without padding. */
+  base32Encode(bytes: Uint8Array): string;
+  /** RFC 4648 §6 base32 (upper case, with or without padding); undefined when malformed. */
+  base32Decode(text: string): Uint8Array | undefined;
+}
+
+/**
+ * Encrypts secrets at rest: AES-256-GCM under a per-record data key, wrapped
+ * by a key-encryption key from Secret Manager (`shared/adapters/crypto/envelope-cipher.ts`).
+ */
+export interface SecretCipher {
+  /** Seals `plaintext`, bound to `aad` (the record it belongs to). */
+  seal(plaintext: Uint8Array, aad: Uint8Array): Promise<SealedSecret>;
+  /**
+   * Opens a sealed secret with the same `aad`. Throws when it does not
+   * authenticate (tampered, moved to another record, unknown or wrong KEK):
+   * stored data that fails is an incident, never a user's expected outcome.
+   */
+  open(sealed: SealedSecret, aad: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * Symmetric keys from Secret Manager, by id, for rotation: new records use
+ * the current key and record its id; older ids stay readable while configured.
+ */
+export interface SecretKeyRing {
+  current(): Promise<{ readonly id: string; readonly key: Uint8Array }>;
+  /** The key of `id`, or undefined when it is not (or no longer) configured. */
+  get(id: string): Promise<Uint8Array | undefined>;
 }
 
 /** An optional AI risk classifier. It can only raise the bar. */

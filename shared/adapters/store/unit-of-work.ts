@@ -10,8 +10,11 @@ import type { BeforeCommit, DocDatabase, DocTransaction } from './documents.ts';
 import { inboxRepo } from './inbox-repo.ts';
 import { lockoutRepo } from './lockout-repo.ts';
 import { magicLinkRepo } from './magic-link-repo.ts';
+import { mfaAttemptRepo } from './mfa-attempt-repo.ts';
+import { mfaFactorRepo } from './mfa-factor-repo.ts';
 import { mfaTokenRepo } from './mfa-token-repo.ts';
 import { outboxRepo } from './outbox-repo.ts';
+import { recoveryCodeRepo } from './recovery-code-repo.ts';
 import { refreshTokenRepo } from './refresh-token-repo.ts';
 import { cachedRegions, residencyGuard } from './residency.ts';
 import { revocationEpochRepo } from './revocation-repo.ts';
@@ -33,6 +36,9 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     refreshTokens: refreshTokenRepo(tx),
     mfaTokens: mfaTokenRepo(tx),
     magicLinks: magicLinkRepo(tx),
+    mfaFactors: mfaFactorRepo(tx),
+    recoveryCodes: recoveryCodeRepo(tx),
+    mfaAttempts: mfaAttemptRepo(tx),
     revocationEpochs: revocationEpochRepo(tx),
   };
 }
