@@ -5,11 +5,14 @@
  * in `functions/` under functions-framework, the local edge on
  * http://127.0.0.1:8080 and https://127.0.0.1:8443, and the scheduled jobs on
  * timers. Prints every URL; Ctrl-C or SIGTERM stops everything it started.
+ * The Firestore data (every database) is saved on stop and restored at the
+ * next start, under `.local/firestore/<project>/`.
  *
- *   npm start [-- --strict] [-- --quiet]
+ *   npm start [-- --strict] [-- --quiet] [-- --fresh]
  *
  * --strict  exit when any function fails to start (default: keep going, its routes answer 503)
  * --quiet   do not echo function logs to the terminal (they are always in .local/logs/)
+ * --fresh   start with an empty Firestore (also IAM_STACK_FRESH=1); the save is set aside, not deleted
  *
  * Ports move with IAM_STACK_PORT_BASE (default 8000) or IAM_STACK_EDGE_HTTP_PORT,
  * IAM_STACK_EDGE_HTTPS_PORT, IAM_STACK_FIRESTORE_PORT, IAM_STACK_PUBSUB_PORT;
@@ -27,11 +30,12 @@ process.env['METADATA_SERVER_DETECTION'] = 'none';
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
-  process.stdout.write('usage: npm start [-- --strict] [-- --quiet]   (see docs/local-stack.md)\n');
+  process.stdout.write('usage: npm start [-- --strict] [-- --quiet] [-- --fresh]   (see docs/local-stack.md)\n');
   process.exit(0);
 }
 const strict = args.has('--strict');
 const quiet = args.has('--quiet');
+const freshStart = args.has('--fresh') || ['1', 'true'].includes(process.env['IAM_STACK_FRESH'] ?? '');
 const root = path.resolve(import.meta.dirname, '..');
 const stateDir = path.resolve(root, process.env['IAM_STACK_STATE_DIR'] ?? DEFAULT_STATE_DIR);
 const began = performance.now();
@@ -94,6 +98,7 @@ try {
     stateDir,
     env: process.env,
     strict,
+    fresh: freshStart,
     say: (line) => out(`  ${line}`),
     onLine: (source, line) => {
       if (quiet) return;
@@ -136,6 +141,7 @@ function printSummary(s: RunningStack): void {
     '',
     `${pad('emulators')}firestore          ${i.emulators.firestore}   (FIRESTORE_EMULATOR_HOST)`,
     `${pad('')}pubsub             ${i.emulators.pubsub}   (PUBSUB_EMULATOR_HOST)`,
+    ...dataLines(s),
     '',
     `${pad('pubsub')}topics: ${i.pubsub.topics.join(', ')}`,
   );
@@ -153,4 +159,17 @@ function printSummary(s: RunningStack): void {
     'Ready. Ctrl-C stops everything.',
   );
   out(lines.join('\n'));
+}
+
+function dataLines(s: RunningStack): string[] {
+  const d = s.info.firestoreData;
+  const pad = `  ${''.padEnd(12)}`;
+  if (d === undefined || !d.persist) return [];
+  const how =
+    d.restored.length > 0
+      ? `restored ${d.restored.length} databases saved ${d.savedAt ?? '?'}`
+      : d.fresh
+        ? 'started empty (--fresh)'
+        : 'empty: nothing saved yet';
+  return [`${pad}firestore data     ${rel(d.dir)}/   ${how}; saved on stop. \`npm start -- --fresh\` starts empty`];
 }

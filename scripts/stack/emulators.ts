@@ -19,9 +19,21 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startFirestoreEmulator}. */
+export interface FirestoreEmulatorOptions {
+  /**
+   * A security rules file (`firestore.rules`). The server SDKs send the
+   * emulator's owner token and bypass rules, as the Admin SDK and IAM do in
+   * production; a request without it is judged by the rules.
+   */
+  readonly rules?: string;
+}
+
 /** Starts the Firestore emulator on `port` and waits until it answers. */
-export async function startFirestoreEmulator(port: number, logFile?: string): Promise<Emulator> {
-  return start('firestore', FIRESTORE_BIN, ['start', '--host=127.0.0.1', `--port=${port}`], port, logFile);
+export async function startFirestoreEmulator(port: number, logFile?: string, options: FirestoreEmulatorOptions = {}): Promise<Emulator> {
+  const args = ['start', '--host=127.0.0.1', `--port=${port}`];
+  if (options.rules !== undefined) args.push(`--rules=${options.rules}`);
+  return start('firestore', FIRESTORE_BIN, args, port, logFile);
 }
 
 /** Starts the Pub/Sub emulator on `port` and waits until it answers. */

@@ -37,6 +37,23 @@ const StackInfoSchema = v.object({
   }),
   jobs: v.array(v.string()),
   logs: v.string(),
+  /** The Firestore data kept across runs (docs/local-stack.md, "Data across restarts"). */
+  firestoreData: v.optional(
+    v.object({
+      /** The save of this project: `<stateDir>/firestore/<project>`. */
+      dir: v.string(),
+      /** Restored at start and saved on stop. */
+      persist: v.boolean(),
+      /** Started empty (`--fresh`). */
+      fresh: v.boolean(),
+      /** The databases restored at start; empty when nothing was saved. */
+      restored: v.array(v.string()),
+      /** When the restored data was saved. */
+      savedAt: v.nullable(v.string()),
+      /** The rules file the emulator enforces on requests without the owner token. */
+      rules: v.nullable(v.string()),
+    }),
+  ),
 });
 
 /** The contents of `stack.json`. */

@@ -2,18 +2,22 @@
  * The whole local stack of SPEC section 2, as a library: `scripts/start.ts` is
  * its command line, and tests can run a second stack on other ports.
  *
- * Order: dev certificates -> both emulators -> every function -> Pub/Sub
- * topics and subscriptions -> the edge -> the job timers -> `stack.json`.
- * `stop()` undoes it in reverse; every child runs in its own process group, so
- * the emulators' Java children go with their launchers.
+ * Order: dev certificates -> both emulators (Firestore with `firestore.rules`)
+ * -> the saved Firestore data restored -> every function -> Pub/Sub topics and
+ * subscriptions -> the edge -> the job timers -> `stack.json`. `stop()` undoes
+ * it in reverse, saving the Firestore data after the functions stopped and
+ * before the emulator does; every child runs in its own process group, so the
+ * emulators' Java children go with their launchers.
  */
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { loadConfig } from '../../shared/config.ts';
 import { createLogger } from '../../shared/log.ts';
 import { ensureDevCertificates } from './certs.ts';
 import { startEdge, type Edge } from './edge.ts';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators.ts';
+import { discardFirestoreState, firestoreStateDir, restoreFirestoreState, saveFirestoreState, type FirestoreStateTarget } from './firestore-state.ts';
 import { discoverFunctions, functionEnv, startFunction, waitForAnswer } from './functions.ts';
 import type { Managed } from './processes.ts';
 import { createPubsubTopology } from './pubsub-topology.ts';
@@ -37,6 +41,13 @@ export interface StackOptions {
   readonly onLine?: (source: string, line: string) => void;
   /** How long a function may take to answer, ms. */
   readonly functionTimeoutMs?: number;
+  /**
+   * Keep the Firestore data across runs (default true): restore the save in
+   * `<stateDir>/firestore/<project>/` at start, save every database on stop.
+   */
+  readonly persist?: boolean;
+  /** Begin with an empty Firestore: the save is set aside to `<project>.before-fresh` (`npm start -- --fresh`). */
+  readonly fresh?: boolean;
 }
 
 /** A running stack. */
@@ -62,6 +73,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   await assertPortsFree(ports);
   const certs = ensureDevCertificates(certsDir);
   const trustBundle = options.env[TRUST_BUNDLE_ENV] ?? path.join(certsDir, 'device-trust-bundle.pem');
+  const projectId = projectIdFrom(options.env);
+  const persist = options.persist ?? true;
+  const fresh = options.fresh ?? false;
+  const dataDir = firestoreStateDir(stateDir, projectId);
+  if (persist && fresh && discardFirestoreState(dataDir)) say(`--fresh: the saved Firestore data was set aside to ${dataDir}.before-fresh`);
+  const rulesFile = path.join(root, 'firestore.rules');
 
   const emulators: Emulator[] = [];
   const functions = new Map<string, Managed>();
@@ -72,6 +89,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   let stopped: Promise<void> | undefined;
   let writeInfo = (): void => {};
   const startedAt = new Date().toISOString();
+  // Set once the saved data is restored (or there was none): only then may a stop overwrite the save.
+  let saveTo: { target: FirestoreStateTarget; databases: readonly string[] } | undefined;
+
+  const save = async (): Promise<void> => {
+    if (saveTo === undefined) return;
+    try {
+      const saved = await saveFirestoreState(saveTo.target, saveTo.databases);
+      say(`saved the Firestore data (${Object.keys(saved.databases).join(', ')}) to ${saveTo.target.dir}`);
+    } catch (e) {
+      say(`✗ could not save the Firestore data, the previous save is kept: ${(e as Error).message}`);
+    }
+  };
 
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -79,6 +108,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await settle(scheduler?.stop());
       await settle(edge?.close());
       await Promise.allSettled([...functions.values()].map((f) => f.stop()));
+      await save();
       await Promise.allSettled(emulators.map((e) => e.stop()));
       for (const s of streams) s.end();
       removeStackInfo(stateDir, process.pid);
@@ -89,7 +119,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   try {
     say(`starting the Firestore (${ports.firestore}) and Pub/Sub (${ports.pubsub}) emulators`);
     const started = await Promise.allSettled([
-      startFirestoreEmulator(ports.firestore, freshLog(logs, 'firestore-emulator')),
+      startFirestoreEmulator(ports.firestore, freshLog(logs, 'firestore-emulator'), existsSync(rulesFile) ? { rules: rulesFile } : {}),
       startPubsubEmulator(ports.pubsub, freshLog(logs, 'pubsub-emulator')),
     ]);
     for (const r of started) if (r.status === 'fulfilled') emulators.push(r.value);
@@ -97,7 +127,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const [firestore, pubsub] = emulators as [Emulator, Emulator];
 
     const issuer = `http://127.0.0.1:${ports.edgeHttp}`;
-    const env = functionEnv({ projectId: projectIdFrom(options.env), issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host });
+    const env = functionEnv({ projectId, issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host });
+
+    const target: FirestoreStateTarget = { host: firestore.host, projectId, dir: dataDir };
+    let restored: Awaited<ReturnType<typeof restoreFirestoreState>>;
+    try {
+      restored = persist && !fresh ? await restoreFirestoreState(target) : undefined;
+    } catch (e) {
+      throw new Error(`could not restore the saved Firestore data: ${(e as Error).message}. \`npm start -- --fresh\` sets it aside and starts empty.`, {
+        cause: e,
+      });
+    }
+    if (restored !== undefined) say(`restored the Firestore data saved ${restored.savedAt} (${Object.keys(restored.databases).join(', ')})`);
+    if (persist) {
+      saveTo = { target, databases: [...new Set([...stackDatabases({ ...options.env, ...env }, env), ...Object.keys(restored?.databases ?? {})])] };
+    }
     const status: Record<string, 'running' | 'failed' | 'exited'> = {};
     say(`starting ${names.length} functions: ${names.join(', ') || '(none found in functions/)'}`);
     await Promise.all(
@@ -128,7 +172,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const running = (fn: string): boolean => status[fn] === 'running';
     const functionUrl = (fn: string): string | undefined => (running(fn) ? `http://127.0.0.1:${ports.functions[fn]}` : undefined);
 
-    const topology = await createPubsubTopology({ emulatorHost: pubsub.host, projectId: env['GOOGLE_CLOUD_PROJECT'] ?? LOCAL_PROJECT_ID, functionUrl });
+    const topology = await createPubsubTopology({ emulatorHost: pubsub.host, projectId, functionUrl });
 
     const accessLog = createWriteStream(path.join(logs, 'edge.log'), { flags: 'w' });
     streams.push(accessLog);
@@ -167,7 +211,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const info = (): StackInfo => ({
       version: 1,
       pid: process.pid,
-      projectId: env['GOOGLE_CLOUD_PROJECT'] ?? LOCAL_PROJECT_ID,
+      projectId,
       startedAt,
       stateDir,
       edge: { http: edge?.httpUrl ?? '', https: edge?.httpsUrl ?? '', caCert: certs.ca.certFile, trustBundle },
@@ -179,6 +223,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       pubsub: topology,
       jobs: jobsUrl === undefined ? [] : JOBS.map((j) => j.name),
       logs,
+      firestoreData: {
+        dir: dataDir,
+        persist,
+        fresh,
+        restored: Object.keys(restored?.databases ?? {}),
+        savedAt: restored?.savedAt ?? null,
+        rules: existsSync(rulesFile) ? rulesFile : null,
+      },
     });
     writeInfo = (): void => {
       if (!stopping) writeStackInfo(info());
@@ -189,6 +241,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await stop();
     throw e;
   }
+}
+
+/**
+ * The databases the functions use (the platform one and one per region), read
+ * the way they read them; the defaults when the shell's `IAM_*` overrides do
+ * not parse (the functions then report that themselves).
+ */
+function stackDatabases(merged: Readonly<Record<string, string | undefined>>, base: Readonly<Record<string, string>>): string[] {
+  for (const env of [merged, base]) {
+    try {
+      const config = loadConfig(env);
+      return [config.platformDatabase, ...Object.values(config.databases)];
+    } catch {
+      // try the next
+    }
+  }
+  return [];
 }
 
 async function settle(p: Promise<unknown> | undefined): Promise<void> {

@@ -9,6 +9,10 @@
 import type { User } from './accounts/user.ts';
 import type { LockoutCounter, LockoutKey } from './login/lockout.ts';
 import type { MagicLinkRecord, MfaTokenRecord } from './login/one-time-tokens.ts';
+import type { RiskSignals } from './mfa/risk/classifier-policy.ts';
+import type { RiskCacheEntry } from './mfa/risk/risk-cache.ts';
+import type { RiskReview } from './mfa/risk/risk-review.ts';
+import type { UserSightings } from './mfa/risk/sightings.ts';
 import type { MfaAttemptCounter, MfaAttemptKey } from './mfa/attempts.ts';
 import type { MfaFactor, SealedSecret } from './mfa/factor.ts';
 import type { RecoveryCodeSet } from './mfa/recovery-codes.ts';
@@ -257,6 +261,42 @@ export interface MfaAttemptRepo {
   reset(key: MfaAttemptKey): void;
 }
 
+/** What adaptive MFA remembers of each user (`mfa/risk/sightings.ts`), in the tenant's region. */
+export interface SightingRepo {
+  /** The user's sightings, or undefined (also for another tenant's). */
+  get(tenantId: string, userId: string): Promise<UserSightings | undefined>;
+  /** Replaces the user's sightings. */
+  put(sightings: UserSightings): void;
+  /** Forgets the user (erasure). Deleting nothing is no error. */
+  delete(tenantId: string, userId: string): void;
+}
+
+/** Cached risk decisions by (user, network pseudonym) (`mfa/risk/risk-cache.ts`), in the tenant's region. */
+export interface RiskCacheRepo {
+  /** The entry, or undefined (also for another tenant's); expiry is the caller's check. */
+  get(tenantId: string, userId: string, networkKey: string): Promise<RiskCacheEntry | undefined>;
+  put(entry: RiskCacheEntry): void;
+  delete(tenantId: string, userId: string, networkKey: string): void;
+  /** Removes every entry of the user: READS, then buffers the deletes. Returns how many there were. */
+  deleteForUser(tenantId: string, userId: string): Promise<number>;
+}
+
+/** The human review queue of risk decisions (`mfa/risk/risk-review.ts`), in the tenant's region. */
+export interface RiskReviewRepo {
+  /** The item, or undefined (also for another tenant's). */
+  get(tenantId: string, id: string): Promise<RiskReview | undefined>;
+  /** The user's open item, if any. */
+  openForUser(tenantId: string, userId: string): Promise<RiskReview | undefined>;
+  /** The tenant's open items, oldest first. */
+  listOpen(tenantId: string, limit: number): Promise<readonly RiskReview[]>;
+  /** Queues an item; the commit fails with `conflict` if the id exists. */
+  create(review: RiskReview): void;
+  /** Replaces an item (another occurrence, a resolution). */
+  put(review: RiskReview): void;
+  /** Removes every item of the user: READS, then buffers the deletes. Returns how many there were. */
+  deleteForUser(tenantId: string, userId: string): Promise<number>;
+}
+
 /** The repositories one transaction can use. */
 export interface TxRepos {
   readonly region: Region;
@@ -274,6 +314,9 @@ export interface TxRepos {
   readonly recoveryCodes: RecoveryCodeRepo;
   readonly mfaAttempts: MfaAttemptRepo;
   readonly revocationEpochs: RevocationEpochRepo;
+  readonly riskSightings: SightingRepo;
+  readonly riskCache: RiskCacheRepo;
+  readonly riskReviews: RiskReviewRepo;
 }
 
 /**
@@ -392,9 +435,43 @@ export interface SecretKeyRing {
   get(id: string): Promise<Uint8Array | undefined>;
 }
 
-/** An optional AI risk classifier. It can only raise the bar. */
+/** What an AI risk classifier may suggest about an attempt. */
+export type RiskSuggestion = 'lower' | 'same' | 'raise' | 'lock';
+
+/** A classifier's answer. */
+export interface RiskClassification {
+  /** 0 (benign) to 1 (hostile). */
+  readonly score: number;
+  readonly suggestion: RiskSuggestion;
+  /** The model that answered, for provenance. */
+  readonly model: string;
+}
+
+/** One classifier call: an answer, or why there is none. Outages are values, not throws. */
+export type RiskClassifierOutcome =
+  | ({ readonly kind: 'ok' } & RiskClassification)
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'error'; readonly reason: string };
+
+/**
+ * An optional AI risk classifier (docs/adaptive-mfa.md). It can only raise
+ * the bar: the engine takes the higher of its answer and the rules' level,
+ * and a suggested lock only queues a human review.
+ */
 export interface RiskClassifier {
-  classify(signals: Readonly<Record<string, unknown>>): Promise<{ readonly score: number; readonly model: string }>;
+  classify(signals: RiskSignals): Promise<RiskClassifierOutcome>;
+}
+
+/** A point on Earth in degrees (WGS 84). */
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lon: number;
+}
+
+/** Where an IP address is, roughly (GeoIP). */
+export interface GeoIp {
+  /** The location of a plain IPv4 or IPv6 address, or undefined when unknown. */
+  locate(address: string): Promise<GeoPoint | undefined>;
 }
 
 /** Signs certificates for a tenant's devices (the tenant's intermediate CA). */

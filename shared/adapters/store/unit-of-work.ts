@@ -16,8 +16,11 @@ import { mfaTokenRepo } from './mfa-token-repo.ts';
 import { outboxRepo } from './outbox-repo.ts';
 import { recoveryCodeRepo } from './recovery-code-repo.ts';
 import { refreshTokenRepo } from './refresh-token-repo.ts';
+import { riskCacheRepo } from './risk-cache-repo.ts';
+import { riskReviewRepo } from './risk-review-repo.ts';
 import { cachedRegions, residencyGuard } from './residency.ts';
 import { revocationEpochRepo } from './revocation-repo.ts';
+import { sightingRepo } from './sightings-repo.ts';
 import { sessionRepo } from './session-repo.ts';
 import { tenantRepo } from './tenant-repo.ts';
 import { userRepo } from './user-repo.ts';
@@ -40,6 +43,9 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     recoveryCodes: recoveryCodeRepo(tx),
     mfaAttempts: mfaAttemptRepo(tx),
     revocationEpochs: revocationEpochRepo(tx),
+    riskSightings: sightingRepo(tx),
+    riskCache: riskCacheRepo(tx),
+    riskReviews: riskReviewRepo(tx),
   };
 }
 
