@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, 
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../shared/config.ts';
+import { localAccountsEnv } from '../../shared/adapters/local/local-secret-source.ts';
 import { createLogger } from '../../shared/log.ts';
 import { ensureDevCertificates } from './certs.ts';
 import { startEdge, type Edge } from './edge.ts';
@@ -128,6 +129,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const issuer = `http://127.0.0.1:${ports.edgeHttp}`;
     const env = functionEnv({ projectId, issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host });
+    // accounts (docs/accounts.md): the bootstrap secret in .local/secrets (created once, random) and the dev breach list.
+    Object.assign(env, localAccountsEnv(root, stateDir));
 
     const target: FirestoreStateTarget = { host: firestore.host, projectId, dir: dataDir };
     let restored: Awaited<ReturnType<typeof restoreFirestoreState>>;

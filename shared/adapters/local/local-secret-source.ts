@@ -64,3 +64,22 @@ export function ensureLocalSecret(dir: string, name: string): EnsuredSecret {
     throw e;
   }
 }
+
+/** The default name of the bootstrap platform-admin secret (`IAM_BOOTSTRAP_SECRET_NAME`). */
+export const DEFAULT_BOOTSTRAP_SECRET_NAME = 'iam-bootstrap-admin';
+
+/**
+ * The local stack's accounts setup (`npm start`): makes sure the bootstrap
+ * secret exists in `<stateDir>/secrets` and returns the environment the
+ * functions (and, through `stack.json`, iamctl) need to find it, plus the
+ * small offline breach list shipped in the repository (no network locally).
+ */
+export function localAccountsEnv(root: string, stateDir: string): Record<string, string> {
+  const dir = path.join(stateDir, 'secrets');
+  ensureLocalSecret(dir, DEFAULT_BOOTSTRAP_SECRET_NAME);
+  return {
+    IAM_LOCAL_SECRETS_DIR: dir,
+    IAM_BREACH_LIST: 'offline',
+    IAM_BREACH_LIST_PATH: path.join(root, 'functions', 'accounts', 'dev-breach-list.txt'),
+  };
+}

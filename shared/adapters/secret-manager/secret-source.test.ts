@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isIamError } from '../../domain/errors.ts';
 import type { SecretSource } from '../../domain/ports.ts';
 import { startSecretManagerTestServer, type SecretManagerTestServer } from '../../testing/secret-manager-grpc-server.ts';
-import { createLocalSecretSource, ensureLocalSecret, SecretNotFoundError } from '../local/local-secret-source.ts';
+import { createOfflineBreachList } from '../local/offline-breach-list.ts';
+import { createLocalSecretSource, ensureLocalSecret, localAccountsEnv, SecretNotFoundError } from '../local/local-secret-source.ts';
+import { loadConfig } from '../../config.ts';
+import { silentLogger } from '../../log.ts';
 import { openSecretSource } from './open-secret-source.ts';
 import { createSecretManagerClient, createSecretManagerSource } from './secret-manager-source.ts';
 
@@ -139,5 +142,20 @@ describe('local secrets', () => {
     expect(readFileSync(other.file, 'utf8')).not.toBe(value);
     const source = await openSecretSource({ projectId: PROJECT, secrets: { kind: 'local', dir } });
     expect(new TextDecoder().decode(await source.get('iam-bootstrap-admin'))).toBe(value);
+  });
+
+  it('localAccountsEnv (npm start) creates the bootstrap secret once and points the config at it and at the dev breach list', async () => {
+    const state = tempDir();
+    const root = path.resolve(import.meta.dirname, '..', '..', '..');
+    const env = localAccountsEnv(root, state);
+    const config = loadConfig({ GOOGLE_CLOUD_PROJECT: 'demo-x', IAM_ISSUER: 'http://127.0.0.1:8080', IAM_SIGNER: 'local', FIRESTORE_EMULATOR_HOST: '127.0.0.1:1', ...env });
+    expect(config.secrets).toEqual({ kind: 'local', dir: path.join(state, 'secrets') });
+    const value = readFileSync(path.join(state, 'secrets', config.bootstrapSecretName), 'utf8');
+    expect(localAccountsEnv(root, state)).toEqual(env);
+    expect(readFileSync(path.join(state, 'secrets', config.bootstrapSecretName), 'utf8')).toBe(value);
+    if (config.breachList.kind !== 'offline') throw new Error('expected the offline breach list');
+    const list = createOfflineBreachList({ path: config.breachList.path, log: silentLogger });
+    expect(await list.check('correct horse battery staple')).toBe('breached');
+    expect(await list.check('a long and unremarkable passphrase')).toBe('clean');
   });
 });
