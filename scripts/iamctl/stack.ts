@@ -34,6 +34,9 @@ const OVERRIDABLE = [
   'IAM_FIRESTORE_DATABASES',
   'IAM_PLATFORM_DATABASE',
   'IAM_EVENTS_TOPIC',
+  'IAM_LOCAL_SECRETS_DIR',
+  'IAM_SECRET_MANAGER_ENDPOINT',
+  'IAM_BOOTSTRAP_SECRET_NAME',
 ] as const;
 
 /** The part of `stack.json` iamctl reads (the file is owned by `npm start`). */
