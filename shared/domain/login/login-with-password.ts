@@ -50,6 +50,9 @@ export interface LoginWithPasswordInput {
   readonly client: ClientContext;
 }
 
+/** A user id never issued (ids are UUIDs): read for an unknown email so both paths read alike. */
+const ABSENT_USER_ID = 'absent-user';
+
 /** The key an unknown client IP is counted under (requests built without a peer). */
 const UNKNOWN_IP = 'unknown';
 
@@ -70,6 +73,8 @@ export async function loginWithPassword(
     const tenant = await tx.tenants.get(input.tenantId);
     const stored = await tx.lockouts.get(key);
     const user = await tx.users.findByEmail(input.tenantId, email.email);
+    // Same reads either way: finding a user reads the email index and the user.
+    if (user === undefined) await tx.users.get(input.tenantId, ABSENT_USER_ID);
     if (tenant === undefined) return { kind: 'no_tenant' } as const;
     const reservation = reserveAttempt(key, stored, tenant.policy.lockout, deps.clock.now());
     if (reservation.kind === 'locked') return reservation;
