@@ -3,7 +3,9 @@
  * directory, checks it serves through the edge and wires Pub/Sub push with a
  * working dead-letter policy, then sends SIGTERM and checks that no process
  * of the stack (functions-framework, emulator launchers, their Java children)
- * survives.
+ * survives. Then starts it twice more on the same state directory: once to
+ * find the signing keys, a tenant and a document in every database again,
+ * once with `--fresh` to find them gone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIamctl } from '../iamctl/testing/run.ts';
 import { discoverFunctions } from './functions.ts';
 import { readStackInfo, type StackInfo } from './stack-info.ts';
 import { allPorts, resolvePorts, type StackPorts } from './topology.ts';
@@ -26,6 +29,10 @@ let output = '';
 let stateDir: string;
 let ports: StackPorts;
 let info: StackInfo;
+let base: number;
+/** What the first run served and stored, to find again after a restart. */
+let firstKids: string[] = [];
+const DATABASES = ['(default)', 'iam-eu', 'iam-me', 'iam-us'] as const;
 
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -78,10 +85,10 @@ function getTls(url: string, ca: string): Promise<{ status: number; body: string
   });
 }
 
-beforeAll(async () => {
-  const base = await freeBase();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'iam-stack-'));
-  child = spawn(process.execPath, [path.join(root, 'scripts/start.ts'), '--strict'], {
+/** Starts `npm start` on this file's ports and state directory and waits for its banner. */
+async function launch(args: readonly string[] = []): Promise<void> {
+  output = '';
+  child = spawn(process.execPath, [path.join(root, 'scripts/start.ts'), '--strict', ...args], {
     cwd: root,
     env: { ...process.env, IAM_STACK_PORT_BASE: String(base), IAM_STACK_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +96,7 @@ beforeAll(async () => {
   child.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start was not ready in 45 s:\n${output}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`npm start was not ready in 50 s:\n${output}`)), 50_000);
     const poll = setInterval(() => {
       if (output.includes('Ready. Ctrl-C stops everything.')) {
         clearTimeout(timer);
@@ -107,6 +114,43 @@ beforeAll(async () => {
   if (read === undefined) throw new Error('no stack.json');
   info = read;
   ports = resolvePorts(Object.keys(info.functions), { IAM_STACK_PORT_BASE: String(base) });
+}
+
+/** SIGTERM, and how long the stack took to exit. */
+async function terminate(): Promise<{ code: number | null; ms: number }> {
+  const began = Date.now();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const code = await exited;
+  return { code, ms: Date.now() - began };
+}
+
+/** A document of the running stack's emulator, read with the owner token (rules bypassed, as the server SDKs do). */
+async function readDoc(database: string, docPath: string, headers: Record<string, string> = { authorization: 'Bearer owner' }): Promise<Response> {
+  return fetch(`http://${info.emulators.firestore}/v1/projects/${info.projectId}/databases/${encodeURIComponent(database)}/documents/${docPath}`, { headers });
+}
+
+async function markerIn(database: string): Promise<string | undefined> {
+  const res = await readDoc(database, 'stack_e2e/marker');
+  if (res.status === 404) return undefined;
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { fields: { run: { stringValue: string } } }).fields.run.stringValue;
+}
+
+async function kids(): Promise<string[]> {
+  const res = await fetch(`${info.edge.http}/.well-known/jwks.json`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid).sort();
+}
+
+/** iamctl aimed at this stack through its stack.json, not at the test emulators of this run. */
+const iamctl = (args: readonly string[]) =>
+  runIamctl(args, { FIRESTORE_EMULATOR_HOST: undefined, PUBSUB_EMULATOR_HOST: undefined, IAMCTL_TARGET: undefined, IAMCTL_STACK_FILE: path.join(stateDir, 'stack.json') });
+
+beforeAll(async () => {
+  base = await freeBase();
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'iam-stack-'));
+  await launch();
 }, 60_000);
 
 afterAll(async () => {
@@ -185,20 +229,88 @@ describe('npm start', () => {
     60_000,
   );
 
+  it('starts with no saved Firestore data, and the emulator enforces firestore.rules on requests without the owner token', async () => {
+    expect(info.firestoreData).toMatchObject({ persist: true, fresh: false, restored: [], dir: path.join(stateDir, 'firestore', info.projectId) });
+    expect(output).toContain('empty: nothing saved yet');
+    const anonymous = await readDoc('iam-eu', 'stack_e2e/marker', {});
+    expect(anonymous.status).toBe(403);
+    expect(((await anonymous.json()) as { error: { status: string } }).error.status).toBe('PERMISSION_DENIED');
+  });
+
+  it('stores a document in every database (and a tenant through iamctl) to find after a restart', async () => {
+    for (const db of DATABASES) {
+      const res = await fetch(`http://${info.emulators.firestore}/v1/projects/${info.projectId}/databases/${encodeURIComponent(db)}/documents/stack_e2e/marker`, {
+        method: 'PATCH',
+        headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+        body: JSON.stringify({ fields: { run: { stringValue: `first run, ${db}` } } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    if (hasToken) firstKids = await kids();
+    if (hasTenantEvents) {
+      const created = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
+      expect(created.json, created.stderr.join('\n')).toMatchObject({ tenant_id: 'persisted', region: 'me', status: 'created' });
+    }
+  }, 45_000);
+
   it('stops everything on SIGTERM, leaving no process behind', async () => {
     const portList = allPorts(ports).map(([, p]) => p);
     const before = processesOn(portList);
     // Both emulators (the Firestore launcher and its Java child) and every function.
     expect(before.filter((p) => p.cmd.includes('java')).length).toBeGreaterThanOrEqual(2);
     expect(before.filter((p) => p.cmd.includes('functions-framework')).length).toBe(Object.keys(ports.functions).length);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const stopped = await terminate();
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
     expect(output).toContain('stopped.');
+    // The data was saved before the emulator stopped.
+    expect(output).toMatch(/saved the Firestore data \(\(default\), iam-eu, iam-me, iam-us\)/);
     const alive = before.filter((p) => existsSync(`/proc/${p.pid}`) && !readFileSync(`/proc/${p.pid}/stat`, 'utf8').includes(') Z '));
     expect(alive).toEqual([]);
     expect(processesOn(portList)).toEqual([]);
     expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
     for (const port of portList) expect(await portFree(port)).toBe(true);
   }, 30_000);
+});
+
+describe('npm start again, on the same state directory', () => {
+  it('restores every database: the same signing keys, the tenant, and each marker', async () => {
+    await launch();
+    expect(output).toMatch(/restored the Firestore data saved \S+ \(\(default\), iam-eu, iam-me, iam-us\)/);
+    expect(info.firestoreData).toMatchObject({ persist: true, fresh: false, restored: [...DATABASES] });
+    for (const db of DATABASES) expect(await markerIn(db)).toBe(`first run, ${db}`);
+    if (hasToken) {
+      expect(firstKids.length).toBeGreaterThan(0);
+      expect(await kids()).toEqual(firstKids);
+    }
+    if (hasTenantEvents) {
+      // In its region's database and in the platform directory, as the first run stored it.
+      const tenant = await readDoc('iam-me', 'tenants/persisted');
+      expect(tenant.status).toBe(200);
+      expect(((await tenant.json()) as { fields: { region: { stringValue: string } } }).fields.region.stringValue).toBe('me');
+      expect((await readDoc('(default)', 'tenant_directory/persisted')).status).toBe(200);
+      expect((await readDoc('iam-eu', 'tenants/persisted')).status).toBe(404);
+      const again = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
+      expect(again.json).toMatchObject({ tenant_id: 'persisted', status: 'already_exists' });
+    }
+    const stopped = await terminate();
+    expect(stopped.code).toBe(0);
+  }, 90_000);
+
+  it('with --fresh, starts empty: new signing keys, no tenant, no markers, the old save set aside', async () => {
+    await launch(['--fresh']);
+    expect(output).toContain('started empty (--fresh)');
+    expect(info.firestoreData).toMatchObject({ fresh: true, restored: [] });
+    expect(existsSync(path.join(stateDir, 'firestore', `${info.projectId}.before-fresh`, 'manifest.json'))).toBe(true);
+    for (const db of DATABASES) expect(await markerIn(db)).toBeUndefined();
+    expect((await readDoc('iam-me', 'tenants/persisted')).status).toBe(404);
+    if (hasToken) {
+      const fresh = await kids();
+      expect(fresh.length).toBeGreaterThan(0);
+      expect(fresh.filter((k) => firstKids.includes(k))).toEqual([]);
+    }
+    const stopped = await terminate();
+    expect(stopped.code).toBe(0);
+    expect(processesOn(allPorts(ports).map(([, p]) => p))).toEqual([]);
+  }, 90_000);
 });
