@@ -14,6 +14,8 @@ import { OUTBOX } from '../../shared/adapters/store/outbox-repo.ts';
 import { REFRESH_TOKENS } from '../../shared/adapters/store/refresh-token-repo.ts';
 import { SESSIONS } from '../../shared/adapters/store/session-repo.ts';
 import { AUDIT } from '../../shared/adapters/store/audit-repo.ts';
+import { IamError } from '../../shared/domain/errors.ts';
+import type { KeyRing } from '../../shared/domain/ports.ts';
 import { hashOpaqueToken } from '../../shared/domain/tokens/opaque-token.ts';
 import { AUDIENCE, BAD_IP, ISSUER, loginBody, loginFixture, PASSWORD, withoutRequestId } from './testing/login-fixture.ts';
 
@@ -397,6 +399,27 @@ describe('POST /v1/login: tenant SSO policy and break-glass', () => {
     const db = f.stores.databases.regions.eu;
     expect((await db.query(MFA_TOKENS, {}))[0]?.data['breakglass']).toBe(true);
     expect((await db.query(OUTBOX, {})).map((o) => [o.data['type'], (o.data['data'] as Record<string, unknown>)['outcome']])).toEqual([['iam.breakglass.used.v1', 'mfa_required']]);
+  });
+});
+
+describe('POST /v1/login: signer outage', () => {
+  it('answers 503 temporarily_unavailable with Retry-After and writes no session when no signer answers', async () => {
+    const down: KeyRing = {
+      current: () => Promise.reject(new IamError('temporarily_unavailable', 'kms down', { retryAfter: 5 })),
+      published: () => Promise.resolve([]),
+    };
+    const f = loginFixture({ signingRing: down });
+    await f.seedTenant('acme');
+    const alice = await f.addUser({ tenantId: 'acme', email: 'alice@example.com' });
+    const res = await f.post('/v1/login', loginBody('acme', 'alice@example.com'));
+    expect(res.status).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('5');
+    expect(withoutRequestId(res.body)).toEqual({ error: 'temporarily_unavailable', error_description: 'a dependency is unavailable, retry later' });
+    const db = f.stores.databases.regions.eu;
+    expect(await db.query(SESSIONS, {})).toEqual([]);
+    expect(await db.query(REFRESH_TOKENS, {})).toEqual([]);
+    expect(await db.query(OUTBOX, {})).toEqual([]);
+    expect((await f.user('acme', alice.user_id))?.last_login_at).toBeNull();
   });
 });
 

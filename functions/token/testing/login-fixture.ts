@@ -14,7 +14,7 @@ import { createMemoryStores } from '../../../shared/adapters/memory/stores.ts';
 import { createArgon2Hasher, type Argon2Hasher } from '../../../shared/adapters/node/argon2-hasher.ts';
 import type { Stores } from '../../../shared/adapters/store/stores.ts';
 import type { MfaMethod, User } from '../../../shared/domain/accounts/user.ts';
-import type { Mailer, PasswordHasher } from '../../../shared/domain/ports.ts';
+import type { KeyRing, Mailer, PasswordHasher } from '../../../shared/domain/ports.ts';
 import { fillPolicyDefaults, type PolicyInput, type Region, type Tenant } from '../../../shared/domain/tenants/tenant.ts';
 import { errorResponse } from '../../../shared/http/envelope.ts';
 import { parseTrustedProxies } from '../../../shared/http/client-ip.ts';
@@ -59,6 +59,8 @@ export interface LoginFixtureOptions {
   readonly magicLinkFloorMs?: number;
   /** The mailer; the dev mailbox on the stores' platform database by default. */
   readonly mailer?: Mailer;
+  /** The key ring that signs logins; the fixture's local ring by default (the JWKS always serves that one). */
+  readonly signingRing?: KeyRing;
 }
 
 /** Builds the fixture. */
@@ -80,7 +82,7 @@ export function loginFixture(options: LoginFixtureOptions = {}) {
         directory: stores.directory,
         clock,
         random: cryptoRandom,
-        keyRing,
+        keyRing: options.signingRing ?? keyRing,
         issuer: ISSUER,
         audience: AUDIENCE,
         hasher,
