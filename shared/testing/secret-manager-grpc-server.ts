@@ -2,8 +2,9 @@
  * A loopback Secret Manager for tests. It speaks the real gRPC wire protocol,
  * built from the `.proto` definitions `@google-cloud/secret-manager` ships
  * (`build/protos/protos.json`), and implements `AccessSecretVersion` with the
- * payload CRC32C the service sets: `versions/latest` and numbered versions,
- * NOT_FOUND for an unknown secret, FAILED_PRECONDITION for a disabled version.
+ * payload CRC32C the service sets: `versions/latest` (the newest version) and
+ * numbered versions, NOT_FOUND for an unknown secret, FAILED_PRECONDITION for
+ * a disabled version.
  *
  * {@link SecretManagerTestServer.setMode} makes it fail (`UNAVAILABLE`), hang,
  * or corrupt the payload (checksum of the original, one bit flipped).
@@ -55,9 +56,9 @@ export async function startSecretManagerTestServer(): Promise<SecretManagerTestS
       const versions = m === null ? undefined : secrets.get(m[1] as string);
       if (m === null || versions === undefined) return callback({ code: grpc.status.NOT_FOUND, details: `Secret [${name}] not found` });
       let n: number;
+      // `latest` is the most recently created version, whatever its state.
       if (m[2] === 'latest') {
         n = versions.length - 1;
-        while (n >= 0 && !(versions[n] as Version).enabled) n--;
       } else {
         n = /^\d+$/.test(m[2] as string) ? Number(m[2]) - 1 : -1;
       }

@@ -94,13 +94,15 @@ describe('Secret Manager adapter', () => {
     expect(sm.accessed.slice(-2)).toEqual([v1, `projects/${PROJECT}/secrets/named/versions/latest`]);
   });
 
-  it('skips a disabled latest version, and refuses a disabled version asked for by name', async () => {
+  it('refuses a disabled version, asked for by name or as latest (SecretNotFoundError: a deployment error)', async () => {
     const source = createSecretManagerSource(await createSecretManagerClient({ endpoint: sm.endpoint }), { projectId: PROJECT });
-    sm.addVersion(PROJECT, 'disabled', 'old');
-    const v2 = sm.addVersion(PROJECT, 'disabled', 'new');
-    sm.disable(v2);
-    expect(new TextDecoder().decode(await source.get('disabled'))).toBe('old');
-    await expect(source.get(v2)).rejects.toBeInstanceOf(SecretNotFoundError);
+    const v1 = sm.addVersion(PROJECT, 'disabled', 'old');
+    sm.addVersion(PROJECT, 'disabled', 'new');
+    sm.disable(v1);
+    await expect(source.get(v1)).rejects.toBeInstanceOf(SecretNotFoundError);
+    expect(new TextDecoder().decode(await source.get('disabled'))).toBe('new');
+    sm.disable(`projects/${PROJECT}/secrets/disabled/versions/2`);
+    await expect(source.get('disabled')).rejects.toBeInstanceOf(SecretNotFoundError);
   });
 
   it('answers temporarily_unavailable when the service is down, fast when it hangs, and on a corrupted payload', async () => {
