@@ -6,6 +6,7 @@ import { inboxRepoContract } from './inbox-repo.contract.ts';
 import { lockoutRepoContract } from './lockout-repo.contract.ts';
 import { oneTimeTokenReposContract } from './one-time-token-repos.contract.ts';
 import { outboxRepoContract } from './outbox-repo.contract.ts';
+import { revocationRepoContract } from './revocation-repo.contract.ts';
 import { riskReposContract } from './risk-repos.contract.ts';
 import { sessionRepoContract } from './session-repo.contract.ts';
 import { tenantDirectoryContract } from './tenant-directory.contract.ts';
@@ -28,5 +29,6 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   sessionRepoContract(backend, makeStores);
   oneTimeTokenReposContract(backend, makeStores);
   userRepoContract(backend, makeStores);
+  revocationRepoContract(backend, makeStores);
   riskReposContract(backend, makeStores);
 }
