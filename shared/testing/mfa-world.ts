@@ -55,6 +55,8 @@ export interface MfaWorld {
   factors(tenantId: string, userId: string): Promise<readonly MfaFactor[]>;
   outbox(region?: Region): Promise<readonly OutboxRow[]>;
   audit(region?: Region): Promise<readonly AuditEvent[]>;
+  /** Commits with writes so far across the regional databases (in-memory stores only; 0 otherwise). */
+  commits(): number;
   /** Enrols and confirms TOTP for the user; returns the raw secret. The clock moves on by one step. */
   enrolConfirmed(tenantId: string, userId: string): Promise<{ readonly secret: Uint8Array; readonly factorId: string }>;
   /** The code of `secret` now (or at `atMs`). */
@@ -116,6 +118,7 @@ export async function mfaWorld(stores: Stores = createMemoryStores()): Promise<M
     },
     outbox: (region = 'eu') => stores.uow.run(region, (tx) => tx.outbox.createdBetween(all.from, all.to)),
     audit: (region = 'eu') => stores.uow.run(region, (tx) => tx.audit.between(all.from, all.to)),
+    commits: () => Object.values(stores.databases.regions).reduce((n, db) => n + ((db as { commits?: number }).commits ?? 0), 0),
     async enrolConfirmed(tenantId, userId) {
       const actor = { type: 'user', id: userId } as const;
       const enrolled = await enrollTotp(deps, { tenantId, userId, issuer: 'Melmastoon', actor, requestId: null });
