@@ -36,21 +36,35 @@ export interface FirestoreClientOptions {
 
 const clients = new Map<string, Firestore>();
 
+/**
+ * The client settings for the emulator at `host` (none for production): the
+ * ONE place every Firestore client of this codebase gets them.
+ *
+ * Over REST (`preferRest`), google-gax asks google-auth-library for an auth
+ * client before the first call of every GAPIC client it creates, and with no
+ * Application Default Credentials on the machine that fails with "Could not
+ * load the default credentials" (googleapis/nodejs-firestore#1811): `ssl:
+ * false` and the emulator host alone do not prevent it. An API key is an auth
+ * client that needs no lookup and no token exchange; the emulator ignores it,
+ * and the SDK adds its own `Authorization: Bearer owner` because ssl is false.
+ * (On a machine that has ADC the lookup succeeds, which is why a client built
+ * without the key fails on one machine and works on the next.)
+ *
+ * The SDK lets `FIRESTORE_EMULATOR_HOST` in the process environment override
+ * `host`, so pass the host whenever that variable is set: a client built with
+ * no host but under that variable talks to the emulator WITHOUT the key.
+ */
+export function emulatorSettings(host: string | undefined): { host: string; ssl: false; apiKey: string } | Record<string, never> {
+  return host === undefined ? {} : { host, ssl: false, apiKey: 'firestore-emulator' };
+}
+
 /** The cached client of one database. */
 export function firestoreClient(projectId: string, databaseId: string, options: FirestoreClientOptions = {}): Firestore {
   const preferRest = options.preferRest ?? true;
   const key = `${projectId}\u0000${databaseId}\u0000${options.emulatorHost ?? ''}\u0000${preferRest}`;
   let client = clients.get(key);
   if (client === undefined) {
-    client = new Firestore({
-      projectId,
-      databaseId,
-      preferRest,
-      // On the emulator: plain HTTP, and an API key so the REST transport does
-      // not look for Google credentials (the emulator ignores it; the SDK adds
-      // its `Bearer owner` header itself when ssl is false).
-      ...(options.emulatorHost === undefined ? {} : { host: options.emulatorHost, ssl: false, apiKey: 'emulator' }),
-    });
+    client = new Firestore({ projectId, databaseId, preferRest, ...emulatorSettings(options.emulatorHost) });
     clients.set(key, client);
   }
   return client;

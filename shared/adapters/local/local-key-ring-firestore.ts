@@ -1,5 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import * as v from 'valibot';
+import { emulatorSettings } from '../firestore/firestore-database.ts';
 import type { LocalKey } from './local-signer.ts';
 import type { LocalKeySet, LocalKeyStore } from './local-key-ring.ts';
 
@@ -44,16 +45,8 @@ export function platformFirestore(db: PlatformDatabase): Firestore {
   return client;
 }
 
-/**
- * Settings for the emulator. Over REST, google-gax asks google-auth-library for
- * an auth client before every call, and with no credentials on the machine it
- * fails ("Could not load the default credentials"). An API key is an auth
- * client that needs no token exchange; the emulator ignores it, and the
- * Firestore client adds its own `Authorization: Bearer owner` header.
- */
-export function emulatorSettings(host: string | undefined): Record<string, unknown> {
-  return host === undefined ? {} : { host, ssl: false, apiKey: 'firestore-emulator' };
-}
+/** The emulator settings every Firestore client uses (see `firestore-database.ts`). */
+export { emulatorSettings };
 
 /**
  * The {@link LocalKeyStore} over the platform database: one document,
