@@ -4,6 +4,7 @@ import { documentContract } from './documents.contract.ts';
 import type { StoresFactory } from './fixtures.ts';
 import { inboxRepoContract } from './inbox-repo.contract.ts';
 import { lockoutRepoContract } from './lockout-repo.contract.ts';
+import { mfaReposContract } from './mfa-repos.contract.ts';
 import { oneTimeTokenReposContract } from './one-time-token-repos.contract.ts';
 import { outboxRepoContract } from './outbox-repo.contract.ts';
 import { revocationRepoContract } from './revocation-repo.contract.ts';
@@ -31,4 +32,5 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   userRepoContract(backend, makeStores);
   revocationRepoContract(backend, makeStores);
   riskReposContract(backend, makeStores);
+  mfaReposContract(backend, makeStores);
 }
