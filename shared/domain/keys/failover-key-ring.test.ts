@@ -8,7 +8,7 @@ import { isIamError } from '../errors.ts';
 import type { KeyRing, TokenSigner } from '../ports.ts';
 import { buildJwks } from './build-jwks.ts';
 import { createFailoverKeyRing, type FailoverEvent } from './failover-key-ring.ts';
-import { ACCESS_TOKEN_TYP, signJws } from './sign-jws.ts';
+import { ACCESS_TOKEN_TYP, signJws, type FailoverSigner } from './sign-jws.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -184,5 +184,31 @@ describe('failover key ring', () => {
     const replica: KeyRing = { current: async () => Promise.reject(new Error('x')), published: async () => Promise.reject(new Error('replica down')) };
     const ring = createFailoverKeyRing({ primary: switchable(clock).ring, replica, clock });
     await expect(ring.published()).rejects.toThrow('replica down');
+  });
+});
+
+describe('signJws with a FailoverSigner', () => {
+  const failing = (kid: string, calls: string[]): FailoverSigner => ({
+    kid,
+    alg: 'ES256',
+    publicJwk: async () => {
+      throw new Error('unused');
+    },
+    sign: async () => {
+      calls.push(kid);
+      throw new Error(`${kid} failed`);
+    },
+    failover: async () => failing(`${kid}+`, calls),
+  });
+
+  it('tries at most 3 signers, then throws the last failure', async () => {
+    const calls: string[] = [];
+    await expect(signJws(failing('a', calls), { typ: 'at+jwt' }, {})).rejects.toThrow('a++ failed');
+    expect(calls).toEqual(['a', 'a+', 'a++']);
+  });
+
+  it("reports the failover's own refusal (no key left)", async () => {
+    const signer: FailoverSigner = { ...failing('a', []), failover: async () => Promise.reject(new Error('no key left')) };
+    await expect(signJws(signer, { typ: 'at+jwt' }, {})).rejects.toThrow('no key left');
   });
 });
