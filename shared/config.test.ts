@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RISK_CONFIG } from './adapters/risk/risk-config.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 const KEY = 'projects/p1/locations/europe-west1/keyRings/iam/cryptoKeys/jwt-signing/cryptoKeyVersions';
@@ -50,7 +51,13 @@ describe('loadConfig', () => {
       ipReputation: { bad: [], good: [] },
       magicLinkUrl: 'http://127.0.0.1:8080/magic-link',
       mailer: 'dev-mailbox',
+      risk: DEFAULT_RISK_CONFIG,
     });
+  });
+
+  it('reads the adaptive-MFA settings and refuses bad ones (IAM_RISK_*)', () => {
+    expect(loadConfig({ ...local, IAM_RISK_CLASSIFIER_URL: 'http://127.0.0.1:9/classify' }).risk.classifier).toEqual({ url: 'http://127.0.0.1:9/classify', timeoutMs: 300 });
+    expect(configError({ ...local, IAM_RISK_CACHE_SECONDS: 'soon' }).message).toMatch(/IAM_RISK_CACHE_SECONDS/);
   });
 
   it('reads the password hash version and the secret source', () => {

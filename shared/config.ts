@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { parseRiskConfig, type RiskConfig } from './adapters/risk/risk-config.ts';
 import { REGIONS, type Region } from './domain/tenants/tenant.ts';
 import { parseTrustedProxies } from './http/client-ip.ts';
 import { describeIssues } from './http/parse-body.ts';
@@ -109,6 +110,8 @@ export interface Config {
   readonly magicLinkUrl: string;
   /** The mail transport. */
   readonly mailer: 'dev-mailbox' | 'none';
+  /** Adaptive MFA: rules, cache, classifier, GeoIP (`IAM_RISK_*`, docs/adaptive-mfa.md). */
+  readonly risk: RiskConfig;
 }
 
 /** Thrown when the environment is not a valid configuration. */
@@ -177,6 +180,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError('IAM_MAILER=dev-mailbox is allowed only with FIRESTORE_EMULATOR_HOST (dev and test)');
   }
   const publicOrigin = new URL(e.IAM_PUBLIC_ORIGIN ?? e.IAM_ISSUER).origin;
+  const risk = parseRiskConfig(env);
+  if (typeof risk === 'string') throw new ConfigError(risk);
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     issuer: e.IAM_ISSUER.replace(/\/+$/, ''),
@@ -196,6 +201,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ipReputation: { bad: cidrs('IAM_IP_DENYLIST', e.IAM_IP_DENYLIST), good: cidrs('IAM_IP_ALLOWLIST', e.IAM_IP_ALLOWLIST) },
     magicLinkUrl: e.IAM_MAGIC_LINK_URL ?? `${publicOrigin}/magic-link`,
     mailer,
+    risk,
   };
 }
 
