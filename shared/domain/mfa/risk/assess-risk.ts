@@ -18,11 +18,11 @@
  * How callers map the level: docs/adaptive-mfa.md.
  */
 import type { AuditEvent } from '../../outbox/event.ts';
-import type { RiskClassifierOutcome } from '../../ports.ts';
+import type { GeoPoint, RiskClassifierOutcome } from '../../ports.ts';
 import { sha256base64url } from '../../tokens/opaque-token.ts';
 import { combineWithClassifier, RISK_SUGGESTIONS, type ClassifierProvenance, type RiskSignals } from './classifier-policy.ts';
 import { cacheFingerprint, cacheHit, type RiskCacheEntry } from './risk-cache.ts';
-import { attemptFacts, locate, type AttemptContext, type RiskDeps } from './risk-deps.ts';
+import { attemptFacts, locate, type AttemptContext, type AttemptFacts, type RiskDeps } from './risk-deps.ts';
 import type { RiskLevel } from './risk-level.ts';
 import { queueReview, type RiskReviewReason } from './risk-review.ts';
 import { evaluateRules, type RuleHit, type RulesDecision } from './rules.ts';
@@ -73,20 +73,8 @@ export async function assessRisk(deps: RiskDeps, input: AssessRiskInput): Promis
     { event: input.event, nowMs, deviceKey: facts.deviceKey, networkKey: facts.networkKey, place, sightings: read.sightings, recentFailures: input.recentFailures },
     deps.config.rules,
   );
-  const signals: RiskSignals = {
-    tenant_id: input.tenantId,
-    subject: await sha256base64url(`risk-subject\u0000${input.tenantId}\u0000${input.userId}`),
-    event: input.event,
-    network: facts.masked,
-    rules_level: rules.level,
-    rules: rules.hits.map((h) => h.rule),
-    features: rules.features,
-  };
-  const classifier = await consultClassifier(deps, signals, nowMs);
+  const classifier = await consultClassifier(deps, await signalsOf(input, facts, rules), nowMs);
   const combined = combineWithClassifier(rules.level, classifier.status === 'ok' ? classifier.suggestion : undefined);
-  const reason: RiskReviewReason | undefined = combined.review ? 'classifier_lock' : rules.level === 'deny_pending_review' ? 'rules_deny' : undefined;
-
-  const at = new Date(nowMs).toISOString();
   const entry: RiskCacheEntry = {
     tenant_id: input.tenantId,
     user_id: input.userId,
@@ -95,42 +83,76 @@ export async function assessRisk(deps: RiskDeps, input: AssessRiskInput): Promis
     level: combined.level,
     rules: rules.hits,
     classifier,
-    decided_at: at,
+    decided_at: new Date(nowMs).toISOString(),
     expires_at: new Date(nowMs + deps.config.cacheSeconds * 1000).toISOString(),
   };
+  const review: RiskReviewReason | undefined = combined.review ? 'classifier_lock' : rules.level === 'deny_pending_review' ? 'rules_deny' : undefined;
+  const reviewId = await commitDecision(deps, input, { facts, entry, rules, place, review });
+  const decision: RiskAssessment = { level: combined.level, rules: rules.hits, classifier, cached: false, reviewId };
+  logDecision(deps, input, facts.masked, decision, rules.level);
+  return decision;
+}
+
+/** What the classifier is told: no user id, no address, no device id. */
+async function signalsOf(input: AssessRiskInput, facts: AttemptFacts, rules: RulesDecision): Promise<RiskSignals> {
+  return {
+    tenant_id: input.tenantId,
+    subject: await sha256base64url(`risk-subject\u0000${input.tenantId}\u0000${input.userId}`),
+    event: input.event,
+    network: facts.masked,
+    rules_level: rules.level,
+    rules: rules.hits.map((h) => h.rule),
+    features: rules.features,
+  };
+}
+
+/** A decision ready to be written. */
+interface DecisionToCommit {
+  readonly facts: AttemptFacts;
+  readonly entry: RiskCacheEntry;
+  readonly rules: RulesDecision;
+  readonly place: GeoPoint | undefined;
+  readonly review: RiskReviewReason | undefined;
+}
+
+/**
+ * One transaction: the attempt (velocity), the trusted sighting for an
+ * `allow`, the cached decision, the review item and the audit events.
+ * Returns the review item's id, if any.
+ */
+async function commitDecision(deps: RiskDeps, input: AssessRiskInput, d: DecisionToCommit): Promise<string | null> {
+  const { facts, entry } = d;
+  const at = entry.decided_at;
   const ids = { audit: deps.random.uuid(), review: deps.random.uuid(), reviewAudit: deps.random.uuid() };
-  const reviewId = await deps.uow.run(facts.region, async (tx) => {
-    const stored = await tx.riskSightings.get(input.tenantId, input.userId);
-    const open = reason === undefined ? undefined : await tx.riskReviews.openForUser(input.tenantId, input.userId);
+  return deps.uow.run(facts.region, async (tx) => {
     // Re-read in this transaction: parallel attempts never lose each other's velocity count.
+    const stored = await tx.riskSightings.get(input.tenantId, input.userId);
+    const open = d.review === undefined ? undefined : await tx.riskReviews.openForUser(input.tenantId, input.userId);
     let s = noteAttempt(stored ?? emptySightings(input.tenantId, input.userId, at), { at, event: input.event }, deps.config.rules.velocity.windowSeconds * 1000);
     // Only an attempt let through as it is becomes trusted context; a step-up trusts it once passed (recordSighting).
-    if (combined.level === 'allow') s = noteTrusted(s, { at, deviceKey: facts.deviceKey, networkKey: facts.networkKey, place });
+    if (entry.level === 'allow') s = noteTrusted(s, { at, deviceKey: facts.deviceKey, networkKey: facts.networkKey, place: d.place });
     tx.riskSightings.put(s);
     if (deps.config.cacheSeconds > 0) tx.riskCache.put(entry);
     const queued =
-      reason === undefined
+      d.review === undefined
         ? null
         : queueReview(tx, {
             ids: { review: ids.review, audit: ids.reviewAudit },
             open,
-            reason,
+            reason: d.review,
             tenantId: input.tenantId,
             userId: input.userId,
-            level: combined.level,
-            rules: rules.hits,
-            classifier,
+            level: entry.level,
+            rules: entry.rules,
+            classifier: entry.classifier,
             event: input.event,
             network: facts.masked,
             requestId: input.requestId ?? null,
             at,
           });
-    tx.audit.add(auditOf(ids.audit, input, facts.masked, entry, rules, queued));
+    tx.audit.add(auditOf(ids.audit, input, facts.masked, entry, d.rules, queued));
     return queued;
   });
-  const decision: RiskAssessment = { level: combined.level, rules: rules.hits, classifier, cached: false, reviewId };
-  logDecision(deps, input, facts.masked, decision, rules.level);
-  return decision;
 }
 
 /** Asks the classifier if it is configured, useful, within budget and not cut off by the breaker. */
