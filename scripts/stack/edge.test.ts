@@ -291,7 +291,7 @@ describe('mTLS headers on the TLS port', () => {
       expect(before.headers['x-client-cert-error']).toBe('client_cert_validation_not_performed');
       writeFileSync(bundle, `${otherCa.cert}${deviceCa.cert}`);
       let verified = 'false';
-      for (let i = 0; i < 40 && verified !== 'true'; i++) {
+      for (let i = 0; i < 75 && verified !== 'true'; i++) {
         await new Promise((r) => setTimeout(r, 150));
         verified = String(seen(await call(late.httpsUrl ?? '', '/v1/token', { client: device })).headers['x-client-cert-chain-verified']);
       }

@@ -391,7 +391,7 @@ function trustBundle(file: string): TrustBundle {
     for (const l of listeners) l();
   };
   load();
-  watchFile(file, { interval: 1000, persistent: false }, load);
+  watchFile(file, { interval: 250, persistent: false }, load);
   return {
     active: () => pem !== undefined,
     pem: () => pem,
