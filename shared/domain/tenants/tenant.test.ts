@@ -86,7 +86,10 @@ describe('fillPolicyDefaults (SPEC section 3 defaults)', () => {
   });
 
   it('uses localhost as rp_id for the loopback edge (an IP address cannot be an RP ID)', () => {
-    expect(policy(undefined, { publicOrigin: 'http://127.0.0.1:8080' }).webauthn.rp_id).toBe('localhost');
+    expect(policy(undefined, { publicOrigin: 'http://127.0.0.1:8080' }).webauthn).toEqual({
+      rp_id: 'localhost',
+      origins: ['http://127.0.0.1:8080', 'http://localhost:8080'],
+    });
   });
 
   it('refuses an idle lifetime longer than the absolute one', () => {

@@ -96,6 +96,19 @@ export const DEFAULT_IDLE_SECONDS = 14 * 86_400;
 export const DEFAULT_ABSOLUTE_SECONDS = 90 * 86_400;
 
 /**
+ * The default WebAuthn origins: the edge's origin. A loopback edge
+ * (`http://127.0.0.1:<port>`) also allows `http://localhost:<port>`, the
+ * origin a browser must use there (the RP ID `localhost` must be a suffix of
+ * the page's host, and an IP address cannot be an RP ID).
+ */
+function defaultWebauthnOrigins(origin: URL): string[] {
+  if (origin.hostname !== '127.0.0.1') return [origin.origin];
+  const local = new URL(origin.origin);
+  local.hostname = 'localhost';
+  return [origin.origin, local.origin];
+}
+
+/**
  * Fills the defaults of SPEC section 3. Returns a string describing the first
  * inconsistency (an idle lifetime longer than the absolute one) or the policy.
  */
@@ -119,7 +132,7 @@ export function fillPolicyDefaults(input: PolicyInput | undefined, ctx: PolicyDe
     sso: { required: p.sso?.required ?? false, emergency_fallback: p.sso?.emergency_fallback ?? 'none' },
     webauthn: {
       rp_id: p.webauthn?.rp_id ?? (origin.hostname === '127.0.0.1' ? 'localhost' : origin.hostname),
-      origins: p.webauthn?.origins ?? [origin.origin],
+      origins: p.webauthn?.origins ?? defaultWebauthnOrigins(origin),
     },
     device_cert: { validity_days: p.device_cert?.validity_days ?? 30 },
   };
