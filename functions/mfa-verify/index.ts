@@ -1,0 +1,46 @@
+/**
+ * The `mfa-verify` function: TOTP enrolment, recovery codes, WebAuthn and
+ * `POST /v1/mfa/verify` (docs/mfa.md, docs/api.md). Config, logger, key ring,
+ * secrets and stores are built once per instance and reused by warm instances.
+ */
+import { createMfaCryptoDeps } from '../../shared/adapters/crypto/mfa-secrets.ts';
+import { openKeyRing } from '../../shared/adapters/key-ring.ts';
+import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts';
+import { openSecretSource } from '../../shared/adapters/secret-manager/open-secret-source.ts';
+import type { Stores } from '../../shared/adapters/store/stores.ts';
+import { loadConfig } from '../../shared/config.ts';
+import type { TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
+import { createBearerVerifier } from '../../shared/http/bearer.ts';
+import { serve } from '../../shared/http/framework.ts';
+import { router } from '../../shared/http/router.ts';
+import { createLogger } from '../../shared/log.ts';
+import { mfaVerifyRoutes } from './routes.ts';
+
+const config = loadConfig();
+const log = createLogger({ service: 'mfa-verify', level: config.logLevel });
+const keyRing = await openKeyRing(config);
+keyRing.published().catch((e: unknown) => log.warn('key ring not ready at cold start', { err: String(e) }));
+const secrets = await openSecretSource(config);
+
+let stores: Promise<Stores> | undefined;
+const openStores = (): Promise<Stores> => {
+  stores ??= import('../../shared/adapters/firestore/stores.ts').then((m) => m.createFirestoreStores(config));
+  return stores;
+};
+const uow: UnitOfWork = { run: async (region, fn) => (await openStores()).uow.run(region, fn) };
+const directory: TenantDirectory = {
+  regionOf: async (tenantId) => (await openStores()).directory.regionOf(tenantId),
+  claim: async (tenantId, region, at) => (await openStores()).directory.claim(tenantId, region, at),
+};
+const verifyBearer = createBearerVerifier({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience });
+
+serve(
+  router(
+    mfaVerifyRoutes({
+      mfa: { uow, directory, clock: systemClock, random: cryptoRandom, ...createMfaCryptoDeps(secrets) },
+      verifyBearer,
+      log,
+    }),
+  ),
+  { name: 'mfa-verify', log, projectId: config.projectId },
+);
