@@ -51,7 +51,7 @@ describe('tenant-events handler', () => {
       const res = await push(structuredPush(ce));
       expect(res.status).toBe(204);
       const t = await stores.databases.regions.eu.get('tenants', 't2');
-      expect(t?.['policy']).toMatchObject({ sso: { required: true, emergency_fallback: 'none' }, webauthn: { origins: ['http://127.0.0.1:8080'] } });
+      expect(t?.['policy']).toMatchObject({ sso: { required: true, emergency_fallback: 'none' }, webauthn: { origins: ['http://127.0.0.1:8080', 'http://localhost:8080'] } });
     });
 
     it('structured mode with data_base64', async () => {
