@@ -7,6 +7,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../shared/adapters/local/clock.ts';
+import { createLocalKeyRing } from '../../shared/adapters/local/local-key-ring.ts';
+import { memoryKeyStore } from '../../shared/adapters/local/local-key-ring-memory.ts';
 import { createArgon2Hasher } from '../../shared/adapters/node/argon2-hasher.ts';
 import { LOCKOUTS } from '../../shared/adapters/store/lockout-repo.ts';
 import { MFA_TOKENS } from '../../shared/adapters/store/mfa-token-repo.ts';
@@ -420,6 +423,26 @@ describe('POST /v1/login: signer outage', () => {
     expect(await db.query(REFRESH_TOKENS, {})).toEqual([]);
     expect(await db.query(OUTBOX, {})).toEqual([]);
     expect((await f.user('acme', alice.user_id))?.last_login_at).toBeNull();
+  });
+});
+
+describe('POST /v1/login: signer outage and lockout', () => {
+  it('never locks out a user whose right password meets an outage: the reserved attempt is given back', async () => {
+    let signerDown = true;
+    const up = createLocalKeyRing(memoryKeyStore(), { clock: systemClock });
+    const flaky: KeyRing = {
+      current: () => (signerDown ? Promise.reject(new IamError('temporarily_unavailable', 'kms down', { retryAfter: 1 })) : up.current()),
+      published: () => up.published(),
+    };
+    const f = loginFixture({ signingRing: flaky });
+    await f.seedTenant('acme');
+    await f.addUser({ tenantId: 'acme', email: 'alice@example.com' });
+    // More retries than the lockout threshold (5) while the signer is down.
+    for (let i = 0; i < 7; i++) expect((await f.post('/v1/login', loginBody('acme', 'alice@example.com'))).status).toBe(503);
+    signerDown = false;
+    const res = await f.post('/v1/login', loginBody('acme', 'alice@example.com'));
+    expect(res.status).toBe(200);
+    expect(typeof res.body['access_token']).toBe('string');
   });
 });
 

@@ -115,16 +115,25 @@ async function finish(
   // SPEC 4.1: rehash on login when the parameters changed (this also unwraps a wrapped hash).
   const rehashed = deps.hasher.needsRehash(phc) ? await deps.hasher.hash(input.password) : undefined;
   const nowMs = deps.clock.now();
-  const prepared = await prepareLogin(deps, {
-    tenant,
-    user,
-    clientId: input.clientId,
-    deviceId: input.deviceId,
-    client: input.client,
-    amr: ['pwd'],
-    breakglass: facts.breakglass,
-    nowMs,
-  });
+  let prepared: Awaited<ReturnType<typeof prepareLogin>>;
+  try {
+    prepared = await prepareLogin(deps, {
+      tenant,
+      user,
+      clientId: input.clientId,
+      deviceId: input.deviceId,
+      client: input.client,
+      amr: ['pwd'],
+      breakglass: facts.breakglass,
+      nowMs,
+    });
+  } catch (e) {
+    // The password was right but no token could be made (e.g. both signing
+    // keys down: 503). Give the reserved attempt back, as a success would, so
+    // a user retrying through an outage is never locked out by it.
+    await deps.uow.run(facts.region, async (tx) => tx.lockouts.reset(key)).catch(() => undefined);
+    throw e;
+  }
   const now = new Date(nowMs).toISOString();
   const committed = await deps.uow.run(facts.region, async (tx) => {
     const current = await tx.users.get(tenant.tenant_id, user.user_id);
