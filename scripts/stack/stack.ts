@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, 
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../shared/config.ts';
+import { ensureLocalMfaSecrets } from '../../shared/adapters/crypto/mfa-secrets.ts';
 import { localAccountsEnv } from '../../shared/adapters/local/local-secret-source.ts';
 import { createLogger } from '../../shared/log.ts';
 import { ensureDevCertificates } from './certs.ts';
@@ -131,6 +132,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const env = functionEnv({ projectId, issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host });
     // accounts (docs/accounts.md): the bootstrap secret in .local/secrets (created once, random) and the dev breach list.
     Object.assign(env, localAccountsEnv(root, stateDir));
+    // mfa-verify (docs/mfa.md): the TOTP key-encryption key and the recovery-code pepper, in the same directory.
+    ensureLocalMfaSecrets(env['IAM_LOCAL_SECRETS_DIR'] ?? path.join(stateDir, 'secrets'));
 
     const target: FirestoreStateTarget = { host: firestore.host, projectId, dir: dataDir };
     let restored: Awaited<ReturnType<typeof restoreFirestoreState>>;
