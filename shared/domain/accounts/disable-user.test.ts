@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountsWorld, BOOTSTRAP, expectRefusal, PLATFORM_ADMIN, tenantAdmin } from '../../testing/accounts-world.ts';
 import type { SessionFamily } from '../sessions/session.ts';
-import { disableUser, USER_DISABLED_REASON } from './disable-user.ts';
+import { disableUser, INLINE_REVOCATIONS } from './disable-user.ts';
 
 const REQ = 'req-admin-1';
 
@@ -46,12 +46,34 @@ describe('disableUser', () => {
       s2: await tx.sessions.get('acme', 's2'),
       s3: await tx.sessions.get('acme', 's3'),
     }));
-    expect(sessions.s1).toMatchObject({ revoked_at: '2026-03-01T12:00:00.000Z', revoked_reason: USER_DISABLED_REASON });
+    expect(sessions.s1).toMatchObject({ revoked_at: '2026-03-01T12:00:00.000Z', revoked_reason: 'admin_revoked_user' });
     expect(sessions.s2).toMatchObject({ revoked_reason: 'logout' });
     expect(sessions.s3?.revoked_at).toBeNull();
-    const [event] = await w.outbox();
-    expect(event).toMatchObject({ type: 'iam.user.disabled.v1', data: { tenant_id: 'acme', user_id: 'u1' } });
-    expect((await w.audit())[0]).toMatchObject({ action: 'user.disabled', actor: { type: 'admin', id: 'adm-1' }, event_id: event?.id, details: { revoked_sessions: 1 } });
+    const outbox = await w.outbox();
+    const disabled = outbox.find((e) => e.type === 'iam.user.disabled.v1');
+    expect(disabled).toMatchObject({ data: { tenant_id: 'acme', user_id: 'u1' } });
+    expect(outbox.filter((e) => e.type === 'iam.session.revoked.v1').map((e) => e.data['session_id'])).toEqual(['s1']);
+    expect(outbox).toHaveLength(2);
+    const audit = await w.audit();
+    expect(audit.find((a) => a.action === 'user.disabled')).toMatchObject({ actor: { type: 'admin', id: 'adm-1' }, event_id: disabled?.id, details: { revoked_sessions: 1 } });
+    expect(audit.find((a) => a.action === 'session.revoked')).toMatchObject({ actor: { type: 'admin', id: 'adm-1' }, target: 'session/s1' });
+  });
+
+  it('revokes more families than fit one transaction: the first inline, the rest in batches right after', async () => {
+    const w = await accountsWorld();
+    await w.seedUser({ user_id: 'u1', tenant_id: 'acme' });
+    const n = INLINE_REVOCATIONS + 51;
+    for (let i = 0; i < n; i += 100) {
+      await w.stores.uow.run('eu', async (tx) => {
+        for (let k = i; k < Math.min(n, i + 100); k++) tx.sessions.create(family('u1', `s${String(k).padStart(4, '0')}`));
+      });
+    }
+    const r = await disableUser(w.deps, { principal: BOOTSTRAP, tenantId: 'acme', requestId: REQ, userId: 'u1' });
+    if (!r.ok) throw r.error;
+    expect(r.value.revokedSessions).toBe(n);
+    const live = await w.stores.uow.run('eu', async (tx) => (await tx.sessions.listForUser('acme', 'u1')).filter((f) => f.revoked_at === null));
+    expect(live).toEqual([]);
+    expect((await w.user('acme', 'u1'))?.status).toBe('disabled');
   });
 
   it('is idempotent: a disabled user stays as it is and nothing is written', async () => {

@@ -1,24 +1,28 @@
 /**
  * An administrator disables a user: login refuses a disabled user (the token
  * function checks `status`), and every live session family of the user is
- * revoked in the same transaction (reason `user_disabled`), together with
- * `iam.user.disabled.v1` and the audit event with the actor. Disabling a
+ * revoked in the same transaction (reason `admin_revoked_user`, each with its
+ * `iam.session.revoked.v1` and audit event: `session-revoked.ts`), together
+ * with `iam.user.disabled.v1` and the audit event with the actor. Disabling a
  * disabled user changes nothing and writes nothing.
  *
  * Access tokens already issued stay valid until they expire (at most 15
- * minutes) unless a route verifies the session (`verifyBearer`'s
- * `checkSession`, filled by the refresh issue).
+ * minutes) on routes that do not check the session (`verifyBearer`'s
+ * `checkSession` with `sessionIsLive`); the accounts routes re-read the user.
  */
 import type { IamError } from '../errors.ts';
-import type { TxRepos } from '../ports.ts';
 import { fail, ok, type Result } from '../result.ts';
+import {
+  REVOKE_BATCH_SIZE,
+  revocationIds,
+  revokeFamilies,
+  writeSessionRevocation,
+  type SessionRevocationFacts,
+} from '../sessions/session-revoked.ts';
 import { isoNow, tenantRegion, userNotFound, type AccountDeps, type AdminRequest } from './account-deps.ts';
 import { actorDetails, actorOf, authorizeDisable, authorizeTenant } from './admin-principal.ts';
 import { recordUserChange } from './user-events.ts';
 import type { User } from './user.ts';
-
-/** The reason recorded on session families revoked because their user was disabled. */
-export const USER_DISABLED_REASON = 'user_disabled';
 
 /** The user to disable. */
 export interface DisableUserInput extends AdminRequest {
@@ -34,20 +38,11 @@ export interface DisableUserOutcome {
 }
 
 /**
- * Revokes every live session family of a user inside `tx`. It reads, then
- * buffers writes: call it after the transaction's other reads. The hook the
- * refresh issue may extend (refresh tokens, a revocation epoch).
+ * Families revoked inside the disabling transaction itself (3 writes each,
+ * plus the user, its event and its audit: well under Firestore's 500). A user
+ * with more live families has the rest revoked in batches right after.
  */
-export async function revokeUserSessions(tx: TxRepos, tenantId: string, userId: string, at: string, reason: string): Promise<number> {
-  const families = await tx.sessions.listForUser(tenantId, userId);
-  let revoked = 0;
-  for (const f of families) {
-    if (f.revoked_at !== null) continue;
-    tx.sessions.put({ ...f, revoked_at: at, revoked_reason: reason });
-    revoked++;
-  }
-  return revoked;
-}
+export const INLINE_REVOCATIONS = REVOKE_BATCH_SIZE - 1;
 
 /** Disables. Refusals: `access_denied`, `tenant_not_found`, `not_found`. */
 export async function disableUser(deps: AccountDeps, input: DisableUserInput): Promise<Result<DisableUserOutcome, IamError>> {
@@ -56,14 +51,17 @@ export async function disableUser(deps: AccountDeps, input: DisableUserInput): P
   if (scope !== undefined) return fail(scope);
   const region = await tenantRegion(deps, tenantId);
   if (!region.ok) return region;
-  return deps.uow.run(region.value, async (tx) => {
+  const now = isoNow(deps);
+  const facts: SessionRevocationFacts = { tenantId, actor: actorOf(principal), reason: 'admin_revoked_user', at: now, requestId: input.requestId };
+  const done = await deps.uow.run(region.value, async (tx) => {
     const user = await tx.users.get(tenantId, input.userId);
     if (user === undefined) return fail(userNotFound());
     const denied = authorizeDisable(principal, user);
     if (denied !== undefined) return fail(denied);
-    if (user.status === 'disabled') return ok({ user, changed: false, revokedSessions: 0 });
-    const now = isoNow(deps);
-    const revokedSessions = await revokeUserSessions(tx, tenantId, user.user_id, now, USER_DISABLED_REASON);
+    if (user.status === 'disabled') return ok({ user, changed: false, revokedSessions: 0, rest: [] as string[] });
+    const live = (await tx.sessions.listForUser(tenantId, user.user_id)).filter((f) => f.revoked_at === null);
+    const inline = live.slice(0, INLINE_REVOCATIONS);
+    for (const family of inline) writeSessionRevocation(tx, family, facts, revocationIds(deps.random));
     const disabled: User = { ...user, status: 'disabled', updated_at: now };
     tx.users.put(disabled);
     recordUserChange(tx, deps.random, {
@@ -74,9 +72,15 @@ export async function disableUser(deps: AccountDeps, input: DisableUserInput): P
       action: 'user.disabled',
       actor: actorOf(principal),
       requestId: input.requestId,
-      details: { ...actorDetails(principal), revoked_sessions: revokedSessions },
+      details: { ...actorDetails(principal), revoked_sessions: live.length },
       at: now,
     });
-    return ok({ user: disabled, changed: true, revokedSessions });
+    return ok({ user: disabled, changed: true, revokedSessions: inline.length, rest: live.slice(INLINE_REVOCATIONS).map((f) => f.session_id) });
   });
+  if (!done.ok) return done;
+  const { rest, ...outcome } = done.value;
+  if (rest.length === 0) return ok(outcome);
+  // The user is disabled already (login refuses it); the remaining families follow in batches.
+  const more = await revokeFamilies(deps, region.value, outcome.user.user_id, rest, facts);
+  return ok({ ...outcome, revokedSessions: outcome.revokedSessions + more.revoked });
 }
