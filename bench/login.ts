@@ -37,6 +37,7 @@ import type { User } from '../shared/domain/accounts/user.ts';
 import type { ClientContext } from '../shared/domain/login/finish-login.ts';
 import { loginWithPassword, type LoginWithPasswordDeps } from '../shared/domain/login/login-with-password.ts';
 import { fillPolicyDefaults, type Tenant } from '../shared/domain/tenants/tenant.ts';
+import { mintAccessToken } from '../shared/domain/tokens/mint-access-token.ts';
 import { startFirestoreEmulator } from '../scripts/stack/emulators.ts';
 import { functionEnv } from '../scripts/stack/functions.ts';
 import { freePort } from '../scripts/stack/processes.ts';
@@ -144,8 +145,11 @@ export async function run(options: LoginBenchOptions = {}): Promise<BenchReport[
       const ip = `198.18.${(attempt >> 8) & 255}.${attempt & 255}`;
       return { ip, maskedIp: `198.18.${(attempt >> 8) & 255}.0/24`, userAgent: 'bench', requestId: `bench-${attempt}` };
     };
-    const login = (mail: string, password: string, expect: 'tokens' | 'invalid_grant') => async () => {
-      const r = await loginWithPassword(deps, { tenantId, email: mail, password, clientId: 'bench', deviceId: null, client: client() });
+    // The same wiring over the Firestore client's gRPC transport (the token function uses REST, the default): a diagnostic.
+    const grpcStores = createFirestoreStores(config, { preferRest: false });
+    const grpcDeps: LoginWithPasswordDeps = { ...deps, uow: grpcStores.uow, directory: grpcStores.directory };
+    const login = (mail: string, password: string, expect: 'tokens' | 'invalid_grant', via = deps) => async () => {
+      const r = await loginWithPassword(via, { tenantId, email: mail, password, clientId: 'bench', deviceId: null, client: client() });
       const got = r.ok ? r.value.kind : r.error.code;
       if (got !== expect) throw new Error(`login bench: expected ${expect}, got ${got}`);
     };
@@ -156,14 +160,28 @@ export async function run(options: LoginBenchOptions = {}): Promise<BenchReport[
         login: login(email, PASSWORD, 'tokens'),
         wrong: login(email, WRONG, 'invalid_grant'),
         unknown: login(`nobody-${randomUUID().slice(0, 8)}@${tenantId}.example`, PASSWORD, 'invalid_grant'),
+        // Breakdown: the parts of a login without the Argon2id work.
+        tx: () => stores.uow.run('eu', async (tx) => [await tx.tenants.get(tenantId), await tx.users.findByEmail(tenantId, email)]),
+        mint: () =>
+          mintAccessToken(deps, { userId: 'u', tenantId, roles: ['member'], amr: ['pwd'], sessionId: randomUUID(), nowMs: Date.now() }),
+        grpc: login(email, PASSWORD, 'tokens', grpcDeps),
       },
       rounds,
     );
-    const s = { reference: stats(samples.reference), login: stats(samples.login), wrong: stats(samples.wrong), unknown: stats(samples.unknown) };
+    const s = {
+      reference: stats(samples.reference),
+      login: stats(samples.login),
+      wrong: stats(samples.wrong),
+      unknown: stats(samples.unknown),
+      tx: stats(samples.tx),
+      mint: stats(samples.mint),
+      grpc: stats(samples.grpc),
+    };
     const label = `m=${params.memoryKiB},t=${params.passes},p=${params.parallelism}`;
     const ratio = s.login.cpu.mean / s.reference.cpu.mean;
     const ms = (x: number) => `${x.toFixed(2)} ms`;
     const x = (v: number) => `${v.toFixed(3)}x`;
+    const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
     const row = (what: string, st: Stats) => [what, ms(st.cpu.mean), ms(st.cpu.median), ms(st.cpu.p90), ms(st.wall.median), ms(st.wall.p90)];
     const machine = `${process.platform} ${process.arch}, ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1)} at the end`;
 
@@ -184,6 +202,21 @@ export async function run(options: LoginBenchOptions = {}): Promise<BenchReport[
           'the ratio is of means; the median ratio is beside it. One round = reference, login, wrong password, unknown user, in turn (3 warm-up rounds discarded)',
           'a successful login = 2 Firestore transactions (reserve the attempt; reset it, write session, refresh token, outbox and audit) + 1 Argon2id verify + 1 ES256 signature',
           `machine: ${machine} (other engineers share it: absolute numbers move, ratios much less)`,
+        ],
+      },
+      {
+        title: 'Where the login CPU goes (same run, interleaved)',
+        columns: ['part', 'CPU mean', 'CPU median', 'wall median', 'share of a login (CPU mean)'],
+        rows: [
+          ['one Argon2id (the reference)', ms(s.reference.cpu.mean), ms(s.reference.cpu.median), ms(s.reference.wall.median), pct(s.reference.cpu.mean / s.login.cpu.mean)],
+          ['one Firestore transaction, 2 reads, no write (REST)', ms(s.tx.cpu.mean), ms(s.tx.cpu.median), ms(s.tx.wall.median), pct(s.tx.cpu.mean / s.login.cpu.mean)],
+          ['mintAccessToken (ES256, local ring)', ms(s.mint.cpu.mean), ms(s.mint.cpu.median), ms(s.mint.wall.median), pct(s.mint.cpu.mean / s.login.cpu.mean)],
+          ['login beyond the reference', ms(s.login.cpu.mean - s.reference.cpu.mean), '', '', pct((s.login.cpu.mean - s.reference.cpu.mean) / s.login.cpu.mean)],
+          ['successful login over gRPC instead of REST', ms(s.grpc.cpu.mean), ms(s.grpc.cpu.median), ms(s.grpc.wall.median), `${x(s.grpc.cpu.mean / s.reference.cpu.mean)} the reference`],
+        ],
+        notes: [
+          'a login runs two transactions (the reservation: 4 reads + 1 write; the finish: 1 read + about 7 writes) besides the Argon2id and the signature',
+          'the gRPC row uses createFirestoreStores(config, {preferRest: false}); the token function uses the REST default',
         ],
       },
       {
