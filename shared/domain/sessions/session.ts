@@ -7,6 +7,7 @@
  * marks a token `rotated` and adds its successor with `parent` set; reuse of a
  * rotated token revokes the whole family.
  */
+import type { SealedSecret } from '../mfa/factor.ts';
 
 /** One session family: what a login started. */
 export interface SessionFamily {
@@ -54,4 +55,14 @@ export interface RefreshTokenRecord {
   readonly created_at: string;
   /** When it was exchanged for a successor; null while active. */
   readonly used_at: string | null;
+  /** The hash of the token that replaced this one (set by rotation; absent before it). */
+  readonly successor?: string | null;
+  /**
+   * The successor's VALUE, sealed (AES-256-GCM envelope, AAD = this token's
+   * hash and the family id), so a retry inside the grace window gets the same
+   * successor back (`rotate-refresh-token.ts`). Null when there is no window.
+   */
+  readonly successor_sealed?: SealedSecret | null;
+  /** Until when (ISO) {@link successor_sealed} may be opened; ignored after it. */
+  readonly grace_until?: string | null;
 }
