@@ -16,6 +16,7 @@ import type { UserSightings } from './mfa/risk/sightings.ts';
 import type { MfaAttemptCounter, MfaAttemptKey } from './mfa/attempts.ts';
 import type { MfaFactor, SealedSecret } from './mfa/factor.ts';
 import type { RecoveryCodeSet } from './mfa/recovery-codes.ts';
+import type { WebAuthnChallenge } from './mfa/webauthn/challenge.ts';
 import type { AuditEvent, DomainEvent, OutboxRow } from './outbox/event.ts';
 import type { RevocationEpoch } from './sessions/revocation-epoch.ts';
 import type { RefreshTokenRecord, SessionFamily } from './sessions/session.ts';
@@ -243,6 +244,16 @@ export interface MfaFactorRepo {
   /** Replaces a factor. */
   put(factor: MfaFactor): void;
   delete(tenantId: string, factorId: string): void;
+  /** The WebAuthn factor (pending or confirmed) with this base64url credential id in the tenant, if any. */
+  findByCredentialId(tenantId: string, credentialId: string): Promise<MfaFactor | undefined>;
+}
+
+/** Live WebAuthn challenges (`mfa/webauthn/challenge.ts`), in the tenant's region. */
+export interface WebAuthnChallengeRepo {
+  get(tenantId: string, key: string): Promise<WebAuthnChallenge | undefined>;
+  /** Stores a challenge, replacing the binding's previous one. */
+  put(challenge: WebAuthnChallenge): void;
+  delete(tenantId: string, key: string): void;
 }
 
 /** Each user's one set of recovery codes (`shared/domain/mfa/recovery-codes.ts`), stored only hashed. */
@@ -313,6 +324,7 @@ export interface TxRepos {
   readonly mfaFactors: MfaFactorRepo;
   readonly recoveryCodes: RecoveryCodeRepo;
   readonly mfaAttempts: MfaAttemptRepo;
+  readonly webauthnChallenges: WebAuthnChallengeRepo;
   readonly revocationEpochs: RevocationEpochRepo;
   readonly riskSightings: SightingRepo;
   readonly riskCache: RiskCacheRepo;

@@ -37,6 +37,16 @@ export function mfaFactorRepo(tx: DocTransaction): MfaFactorRepo {
     put(factor) {
       tx.set(MFA_FACTORS, factor.factor_id, { ...factor });
     },
+    async findByCredentialId(tenantId, credentialId) {
+      const found = await tx.query(MFA_FACTORS, {
+        where: [
+          ['tenant_id', '==', tenantId],
+          ['credential_id', '==', credentialId],
+        ],
+        limit: 1,
+      });
+      return found[0]?.data as unknown as MfaFactor | undefined;
+    },
     delete(_tenantId, factorId) {
       // The residency guard reads the stored document and checks its tenant before the delete applies.
       tx.delete(MFA_FACTORS, factorId);

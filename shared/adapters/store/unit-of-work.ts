@@ -24,6 +24,7 @@ import { sightingRepo } from './sightings-repo.ts';
 import { sessionRepo } from './session-repo.ts';
 import { tenantRepo } from './tenant-repo.ts';
 import { userRepo } from './user-repo.ts';
+import { webauthnChallengeRepo } from './webauthn-challenge-repo.ts';
 
 /** The repositories of one transaction. Add a repository here when `TxRepos` grows. */
 export function txRepos(region: Region, tx: DocTransaction): TxRepos {
@@ -42,6 +43,7 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     mfaFactors: mfaFactorRepo(tx),
     recoveryCodes: recoveryCodeRepo(tx),
     mfaAttempts: mfaAttemptRepo(tx),
+    webauthnChallenges: webauthnChallengeRepo(tx),
     revocationEpochs: revocationEpochRepo(tx),
     riskSightings: sightingRepo(tx),
     riskCache: riskCacheRepo(tx),

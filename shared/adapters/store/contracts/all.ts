@@ -14,6 +14,7 @@ import { tenantDirectoryContract } from './tenant-directory.contract.ts';
 import { tenantRepoContract } from './tenant-repo.contract.ts';
 import { unitOfWorkContract } from './unit-of-work.contract.ts';
 import { userRepoContract } from './user-repo.contract.ts';
+import { webauthnReposContract } from './webauthn-repos.contract.ts';
 
 export type { StoresFactory } from './fixtures.ts';
 
@@ -33,4 +34,5 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   revocationRepoContract(backend, makeStores);
   riskReposContract(backend, makeStores);
   mfaReposContract(backend, makeStores);
+  webauthnReposContract(backend, makeStores);
 }
