@@ -17,7 +17,8 @@
  * 5. the claims: `iss`, `aud`, `exp` and `nbf` with {@link BEARER_CLOCK_SKEW_SECONDS}
  *    of tolerance, a lifetime of at most 900 s, `ver: 1`, and every required
  *    claim of contract v1 with its type;
- * 6. optionally `checkSession(claims)`, for routes that need a live session.
+ * 6. optionally `checkSession(claims)`, for routes that need a live session
+ *    (`sessionIsLive(deps)` in `shared/domain/sessions/session-is-live.ts`).
  */
 import { importJWK, jwtVerify, errors as joseErrors } from 'jose';
 import * as v from 'valibot';
@@ -79,7 +80,10 @@ export interface VerifyBearerOptions {
   /**
    * For routes that need the session to be live: called with the verified
    * claims; `false` (ended, revoked, epoch passed) answers `invalid_token`.
-   * The refresh issue supplies it from the session store.
+   * The implementation over the stores is `sessionIsLive(deps)`
+   * (`shared/domain/sessions/session-is-live.ts`): the `sid` family must be
+   * the token's own tenant's and user's, unrevoked, inside its lifetimes and
+   * not under a tenant or platform revocation epoch.
    */
   readonly checkSession?: (claims: AccessTokenClaims) => Promise<boolean>;
   /** Overrides {@link BEARER_CLOCK_SKEW_SECONDS}. */
