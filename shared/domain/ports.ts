@@ -248,6 +248,71 @@ export interface MfaFactorRepo {
   findByCredentialId(tenantId: string, credentialId: string): Promise<MfaFactor | undefined>;
 }
 
+/** A credential as the relying party checks an assertion against it (base64url fields). */
+export interface WebAuthnCredentialRef {
+  readonly id: string;
+  readonly publicKey: string;
+  readonly transports: readonly string[];
+}
+
+/** What the relying party checks a response against (WebAuthn §7.1, §7.2). */
+export interface WebAuthnExpectations {
+  /** base64url challenge as issued. */
+  readonly challenge: string;
+  readonly origins: readonly string[];
+  readonly rpId: string;
+  readonly requireUserVerification: boolean;
+}
+
+/** A registration response that passed every check of WebAuthn §7.1. */
+export interface WebAuthnRegistered {
+  readonly credentialId: string;
+  /** base64url COSE public key. */
+  readonly publicKey: string;
+  readonly signCount: number;
+  readonly transports: readonly string[];
+  readonly userVerified: boolean;
+}
+
+/** An assertion whose signature, challenge, origin, RP ID and flags passed WebAuthn §7.2 (the counter is the caller's check). */
+export interface WebAuthnAsserted {
+  readonly signCount: number;
+  readonly userVerified: boolean;
+}
+
+/**
+ * The WebAuthn relying-party operations (W3C WebAuthn Level 3): options JSON
+ * for the browser, and the verification of its responses. Verification
+ * outcomes are values: `{ok: false, reason}` for any response that fails a
+ * check. Adapter: `shared/adapters/webauthn/simplewebauthn-relying-party.ts`
+ * (`@simplewebauthn/server`).
+ */
+export interface WebAuthnRelyingParty {
+  /** `PublicKeyCredentialCreationOptionsJSON`. */
+  registrationOptions(input: {
+    readonly rpId: string;
+    readonly rpName: string;
+    readonly userHandle: string;
+    readonly userName: string;
+    readonly challenge: string;
+    readonly excludeCredentials: readonly Omit<WebAuthnCredentialRef, 'publicKey'>[];
+    readonly userVerification: 'required' | 'preferred';
+  }): Promise<Record<string, unknown>>;
+  verifyRegistration(response: unknown, expected: WebAuthnExpectations): Promise<{ readonly ok: true; readonly value: WebAuthnRegistered } | { readonly ok: false; readonly reason: string }>;
+  /** `PublicKeyCredentialRequestOptionsJSON`. */
+  authenticationOptions(input: {
+    readonly rpId: string;
+    readonly challenge: string;
+    readonly allowCredentials: readonly Omit<WebAuthnCredentialRef, 'publicKey'>[];
+    readonly userVerification: 'required' | 'preferred';
+  }): Promise<Record<string, unknown>>;
+  verifyAuthentication(
+    response: unknown,
+    credential: WebAuthnCredentialRef,
+    expected: WebAuthnExpectations,
+  ): Promise<{ readonly ok: true; readonly value: WebAuthnAsserted } | { readonly ok: false; readonly reason: string }>;
+}
+
 /** Live WebAuthn challenges (`mfa/webauthn/challenge.ts`), in the tenant's region. */
 export interface WebAuthnChallengeRepo {
   get(tenantId: string, key: string): Promise<WebAuthnChallenge | undefined>;
