@@ -90,6 +90,12 @@ export interface FinishLoginInput {
   readonly amr: readonly Amr[];
   readonly breakglass: boolean;
   readonly nowMs: number;
+  /**
+   * The second-factor requirement decided by the caller (mandates plus the
+   * adaptive-MFA level: `loginMfaDecision`); `null` for none. Absent: the
+   * policy alone decides ({@link mfaRequirement}).
+   */
+  readonly requirement?: { readonly methods: readonly MfaMethod[]; readonly enrollmentRequired: boolean } | null;
 }
 
 /** A finished login, ready to be written. */
@@ -110,7 +116,7 @@ export type PreparedLogin = (
 export async function prepareLogin(deps: FinishLoginDeps, input: FinishLoginInput): Promise<PreparedLogin> {
   const { tenant, user, nowMs } = input;
   const now = new Date(nowMs).toISOString();
-  const mfa = mfaRequirement(user, tenant.policy);
+  const mfa = input.requirement === undefined ? mfaRequirement(user, tenant.policy) : (input.requirement ?? undefined);
   let prepared: PreparedLogin;
   if (mfa !== undefined) {
     const issued = await issueOpaqueToken(deps.random, 'mfa', tenant.tenant_id);
