@@ -20,6 +20,7 @@ import type { Stores } from '../../shared/adapters/store/stores.ts';
 import { loadConfig, type Config } from '../../shared/config.ts';
 import type { User } from '../../shared/domain/accounts/user.ts';
 import { signJws } from '../../shared/domain/keys/sign-jws.ts';
+import type { SessionFamily } from '../../shared/domain/sessions/session.ts';
 import type { KeyRing } from '../../shared/domain/ports.ts';
 import { testEnv, testProjectId } from '../../shared/testing/emulator.ts';
 import { freePort } from '../../scripts/stack/processes.ts';
@@ -76,6 +77,16 @@ beforeAll(async () => {
     { user_id: 'u-me', tenant_id: 'acme', email: 'me@example.com', roles: ['member'], status: 'active', password: { phc: await hasher.hash(PW), hash_version: 1, changed_at: '2026-01-01T00:00:00.000Z' }, mfa_methods: [], created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', created_by: { type: 'platform', id: 'bootstrap' }, last_login_at: null },
   ];
   for (const u of seeded) await stores.uow.run('eu', async (tx) => tx.users.create(u));
+  // Live session families, as logins start them: the function checks the token's session.
+  const at = (ms: number) => new Date(ms).toISOString();
+  for (const u of seeded) {
+    const family: SessionFamily = {
+      session_id: `sid-${u.user_id}`, tenant_id: u.tenant_id, user_id: u.user_id, client_id: 'web', created_at: at(Date.now() - 60_000), last_used_at: at(Date.now() - 60_000),
+      idle_expires_at: at(Date.now() + 86_400_000), absolute_expires_at: at(Date.now() + 7 * 86_400_000), device: 'e2e', device_id: null, ip: '127.0.0.0/24',
+      amr: ['pwd'], acr: 'urn:melmastoon:acr:pwd', revoked_at: null, revoked_reason: null,
+    };
+    await stores.uow.run('eu', async (tx) => tx.sessions.create(family));
+  }
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -132,6 +143,17 @@ describe('the accounts function under functions-framework, on the emulator', () 
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error: 'access_denied' });
     expect(await count('users')).toBe(users);
+  });
+
+  it('a token of a session that is not live: 401 invalid_token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const t = await signJws(await ring.current(), { typ: 'at+jwt' }, {
+      iss: config.issuer, sub: 'adm-1', aud: config.audience, exp: now + 900, iat: now, nbf: now, jti: `jti-ghost-${now}-abcdef`,
+      tid: 'acme', roles: [], amr: ['pwd'], acr: 'urn:melmastoon:acr:pwd', sid: 'no-such-session', ver: 1,
+    });
+    const res = await post('/v1/admin/tenants/acme/users', { authorization: `Bearer ${t}` }, { email: 'x@example.com', roles: [] });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'invalid_token' });
   });
 
   it('malformed JSON through the framework: 400 invalid_json', async () => {

@@ -9,22 +9,28 @@ import { openKeyRing } from '../../shared/adapters/key-ring.ts';
 import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts';
 import { createOfflineBreachList } from '../../shared/adapters/local/offline-breach-list.ts';
 import { createArgon2Hasher } from '../../shared/adapters/node/argon2-hasher.ts';
+import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import { openSecretSource } from '../../shared/adapters/secret-manager/open-secret-source.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { BreachList } from '../../shared/domain/ports.ts';
+import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
 import { serve } from '../../shared/http/framework.ts';
 import { router } from '../../shared/http/router.ts';
+import type { HttpRequest } from '../../shared/http/types.ts';
 import { createLogger } from '../../shared/log.ts';
 import { createPrincipalResolver } from './principal.ts';
 import { accountsRoutes } from './routes.ts';
 
 const config = loadConfig();
 const log = createLogger({ service: 'accounts', level: config.logLevel });
-const { uow, directory } = createFirestoreStores(config);
+const { uow, directory, databases } = createFirestoreStores(config);
 const keyRing = await openKeyRing(config);
 const secrets = await openSecretSource(config);
-const bearer = createBearerVerifier({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience });
+const verifier = createBearerVerifier({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience });
+// Every route here needs a live session: a revoked, expired or epoch-revoked family's token is refused.
+const checkSession = sessionIsLive({ uow, directory, clock: systemClock, platformEpochs: platformEpochSource(databases.platform, { clock: systemClock }) });
+const bearer = (req: Pick<HttpRequest, 'headers'>) => verifier(req, { checkSession });
 const breachList: BreachList =
   config.breachList.kind === 'offline'
     ? createOfflineBreachList({ path: config.breachList.path, log })
@@ -39,11 +45,11 @@ serve(
       random: cryptoRandom,
       hasher: createArgon2Hasher({ version: config.passwordHashVersion }),
       breachList,
-      bearer: (req) => bearer(req),
+      bearer,
       principal: createPrincipalResolver({
         secrets,
         bootstrapSecretName: config.bootstrapSecretName,
-        verifyBearer: (req) => bearer(req),
+        verifyBearer: bearer,
         uow,
         directory,
         clock: systemClock,

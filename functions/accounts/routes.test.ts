@@ -12,12 +12,15 @@ import { createHibpBreachList } from '../../shared/adapters/hibp/hibp-breach-lis
 import { createLocalKeyRing, type LocalKeyRing } from '../../shared/adapters/local/local-key-ring.ts';
 import { memoryKeyStore } from '../../shared/adapters/local/local-key-ring-memory.ts';
 import { createLocalSecretSource, ensureLocalSecret } from '../../shared/adapters/local/local-secret-source.ts';
+import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import { signJws } from '../../shared/domain/keys/sign-jws.ts';
+import type { SessionFamily } from '../../shared/domain/sessions/session.ts';
+import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
 import { errorResponse } from '../../shared/http/envelope.ts';
 import { fakeRequest, type FakeRequestInit } from '../../shared/http/fixtures/request.ts';
 import { router } from '../../shared/http/router.ts';
-import type { HttpResponse } from '../../shared/http/types.ts';
+import type { HttpRequest, HttpResponse } from '../../shared/http/types.ts';
 import { createLogger } from '../../shared/log.ts';
 import { accountsWorld, type AccountsWorld } from '../../shared/testing/accounts-world.ts';
 import { startHibpRangeServer, type HibpRangeServer } from '../../shared/testing/hibp-range-server.ts';
@@ -48,7 +51,10 @@ async function harness(overrides: Partial<AccountsRouteDeps> = {}): Promise<Harn
   const secret = readFileSync(file, 'utf8');
   const logs: string[] = [];
   const log = createLogger({ service: 'accounts', write: (l) => logs.push(l) });
-  const bearer = createBearerVerifier({ keyRing: ring, clock: w.clock, issuer: ISSUER, audience: AUDIENCE });
+  const verifier = createBearerVerifier({ keyRing: ring, clock: w.clock, issuer: ISSUER, audience: AUDIENCE });
+  // As in index.ts: every route needs a live session.
+  const checkSession = sessionIsLive({ ...w.deps, platformEpochs: platformEpochSource(w.stores.databases.platform, { clock: w.clock }) });
+  const bearer = (req: Pick<HttpRequest, 'headers'>) => verifier(req, { checkSession });
   const principal = createPrincipalResolver({
     secrets: createLocalSecretSource(dir),
     bootstrapSecretName: 'iam-bootstrap-admin',
@@ -74,11 +80,25 @@ async function harness(overrides: Partial<AccountsRouteDeps> = {}): Promise<Harn
     },
     async token(tenantId, userId, roles = ['member']) {
       const now = Math.floor(w.clock.now() / 1000);
+      const region = (await w.stores.directory.regionOf(tenantId)) ?? 'eu';
+      await w.stores.uow.run(region, async (tx) => {
+        if ((await tx.sessions.get(tenantId, `sid-${userId}`)) === undefined) tx.sessions.create(liveFamily(tenantId, userId, w.clock.now()));
+      });
       return signJws(await ring.current(), { typ: 'at+jwt' }, {
         iss: ISSUER, sub: userId, aud: AUDIENCE, exp: now + 900, iat: now, nbf: now, jti: `jti-${userId}-0123456789`,
         tid: tenantId, roles, amr: ['pwd'], acr: 'urn:melmastoon:acr:pwd', sid: `sid-${userId}`, ver: 1,
       });
     },
+  };
+}
+
+/** A live session family `sid-<user>`, as a login starts it. */
+function liveFamily(tenantId: string, userId: string, now: number): SessionFamily {
+  const at = (ms: number) => new Date(ms).toISOString();
+  return {
+    session_id: `sid-${userId}`, tenant_id: tenantId, user_id: userId, client_id: 'web', created_at: at(now - 1000), last_used_at: at(now - 1000),
+    idle_expires_at: at(now + 14 * 86_400_000), absolute_expires_at: at(now + 90 * 86_400_000), device: 'test', device_id: null, ip: '203.0.113.0/24',
+    amr: ['pwd'], acr: 'urn:melmastoon:acr:pwd', revoked_at: null, revoked_reason: null,
   };
 }
 
@@ -204,6 +224,23 @@ describe('admin routes with a Bearer token', () => {
     await expectRefused(h, { path: users('acme'), headers: bearer(disabled), body: { email: 'z@example.com', roles: [] } }, 401, 'invalid_token');
     const ghost = await h.token('acme', 'nobody', ['tenant_admin']);
     await expectRefused(h, { path: users('acme'), headers: bearer(ghost), body: { email: 'z@example.com', roles: [] } }, 401, 'invalid_token');
+  });
+
+  it('a token whose session family is revoked or idle-expired: 401 invalid_token (admin routes and /v1/me/password)', async () => {
+    const h = await withAdmin();
+    await h.w.stores.uow.run('eu', async (tx) => {
+      const f = await tx.sessions.get('acme', 'sid-adm-1');
+      if (f) tx.sessions.put({ ...f, revoked_at: '2026-03-01T11:59:59.000Z', revoked_reason: 'user_revoked' });
+    });
+    const r = await expectRefused(h, { path: users('acme'), headers: bearer(h.admin), body: { email: 'q@example.com', roles: [] } }, 401, 'invalid_token');
+    expect((r.body as { error_description: string }).error_description).toContain('session');
+    await h.w.seedUser({ user_id: 'u9', tenant_id: 'acme' }, PW);
+    const t = await h.token('acme', 'u9');
+    await h.w.stores.uow.run('eu', async (tx) => {
+      const f = await tx.sessions.get('acme', 'sid-u9');
+      if (f) tx.sessions.put({ ...f, idle_expires_at: '2026-03-01T11:00:00.000Z' });
+    });
+    await expectRefused(h, { path: '/v1/me/password', headers: bearer(t), body: { current_password: PW, new_password: 'my new and longer passphrase' } }, 401, 'invalid_token');
   });
 
   it('no credential, a malformed one, an expired token: 401 invalid_token with WWW-Authenticate, before the body is read', async () => {
