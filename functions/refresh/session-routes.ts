@@ -52,7 +52,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * Session ids are UUIDs; anything that could not be one (or a document id) is
  * answered like an unknown session, before any read.
  */
-const SessionIdParam = v.object({ session_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,128}$/)) });
+const SessionIdParam = v.object({ session_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/)) });
 
 /** Every self-service session route. */
 export function sessionRoutes(deps: SessionRouteDeps): Route[] {
