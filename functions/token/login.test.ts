@@ -312,19 +312,24 @@ describe('POST /v1/login: MFA', () => {
     expect(await db.query(LOCKOUTS, {})).toEqual([]);
   });
 
-  it('a role the policy mandates MFA for, without factors: mfa_required offering totp and webauthn; WebAuthn-mandated roles: webauthn only', async () => {
+  it('a role the policy mandates MFA for, without factors: 403 mfa_enrollment_required with an enrollment token (totp, webauthn); WebAuthn-mandated roles: webauthn only', async () => {
     const f = loginFixture();
     await f.seedTenant('acme', 'eu', { mfa: { required_for_roles: ['admin'], webauthn_required_for_roles: ['root'] } });
     await f.addUser({ tenantId: 'acme', email: 'admin@example.com', roles: ['admin'] });
     await f.addUser({ tenantId: 'acme', email: 'root@example.com', roles: ['root'], mfa: ['totp'] });
     await f.addUser({ tenantId: 'acme', email: 'member@example.com', roles: ['member'] });
     const admin = await f.post('/v1/login', loginBody('acme', 'admin@example.com'));
-    expect(admin.status).toBe(401);
+    expect(admin.status).toBe(403);
+    expect(admin.body['error']).toBe('mfa_enrollment_required');
     expect(admin.body['methods']).toEqual(['totp', 'webauthn']);
+    expect(typeof admin.body['enrollment_token']).toBe('string');
+    expect(admin.body).not.toHaveProperty('access_token');
     const root = await f.post('/v1/login', loginBody('acme', 'root@example.com'));
+    expect(root.body['error']).toBe('mfa_enrollment_required');
     expect(root.body['methods']).toEqual(['webauthn']);
-    const rows = await f.stores.databases.regions.eu.query(MFA_TOKENS, {});
-    expect(rows.map((r) => r.data['enrollment_required'])).toEqual([true, true]);
+    // no mfa_token nobody could pass, no session
+    expect(await f.stores.databases.regions.eu.query(MFA_TOKENS, {})).toEqual([]);
+    expect(await f.stores.databases.regions.eu.query(SESSIONS, {})).toEqual([]);
     expect((await f.post('/v1/login', loginBody('acme', 'member@example.com'))).status).toBe(200);
   });
 });

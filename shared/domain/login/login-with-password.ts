@@ -15,13 +15,21 @@
  *    attempt answers `sso_required`, except a correct platform admin
  *    (break-glass). A wrong password there also answers `sso_required`, so
  *    the answer never tells which emails are platform admins.
- * 6. A second transaction resets the counter, rehashes an outdated hash,
+ * 6. Adaptive MFA (when a risk engine is wired): `assessRisk` for the right
+ *    password only, then `loginMfaDecision` joins its level with the policy
+ *    mandates (docs/mfa.md): tokens, `mfa_required`, `mfa_enrollment_required`
+ *    with an enrollment token, or `access_denied`.
+ * 7. A second transaction resets the counter, rehashes an outdated hash,
  *    records `last_login_at`, and writes the session (or the `mfa_token`),
  *    the outbox events and the audit events.
  */
 import { normalizeEmail } from '../accounts/normalize-email.ts';
 import type { User } from '../accounts/user.ts';
-import type { IamError } from '../errors.ts';
+import { IamError } from '../errors.ts';
+import { mintEnrollmentToken } from '../mfa/enrollment-token.ts';
+import { loginMfaDecision, type LoginMfaDecision } from '../mfa/login-mfa-decision.ts';
+import { assessRisk } from '../mfa/risk/assess-risk.ts';
+import type { RiskDeps } from '../mfa/risk/risk-deps.ts';
 import type { Clock, IpReputation, PasswordHasher, TenantDirectory, UnitOfWork } from '../ports.ts';
 import { fail, ok, type Result } from '../result.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -37,6 +45,8 @@ export interface LoginWithPasswordDeps extends FinishLoginDeps {
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
   readonly ipReputation: IpReputation;
+  /** The adaptive-MFA engine (`openRiskEngine`); without it the policy alone decides. */
+  readonly risk?: RiskDeps;
 }
 
 /** The request, validated by the handler. */
@@ -79,7 +89,7 @@ export async function loginWithPassword(
     const reservation = reserveAttempt(key, stored, tenant.policy.lockout, deps.clock.now());
     if (reservation.kind === 'locked') return reservation;
     tx.lockouts.put(reservation.counter);
-    return { kind: 'reserved', tenant, user } as const;
+    return { kind: 'reserved', tenant, user, failures: reservation.counter.failures } as const;
   });
   if (step.kind === 'no_tenant') return dummyRefusal(deps, input.password);
   if (step.kind === 'locked') return fail(accountLocked(step.retryAfterSeconds));
@@ -90,7 +100,38 @@ export async function loginWithPassword(
   const rule = passwordLoginRule(tenant.policy, verified && user !== undefined ? user.roles : []);
   if (rule === 'sso_required') return fail(ssoRequired(tenant.policy.sso.emergency_fallback === 'magic_link'));
   if (!verified || user === undefined || phc === undefined) return fail(invalidGrant());
-  return finish(deps, input, { tenant, user, phc, key, breakglass: rule === 'breakglass', region });
+  const decision = await decideMfa(deps, input, { tenant, user, region, failures: step.failures });
+  if (decision.kind === 'refuse') return fail(riskRefusal(decision.reason));
+  return finish(deps, input, { tenant, user, phc, key, breakglass: rule === 'breakglass', region, decision });
+}
+
+/** Joins the policy mandates with the adaptive-MFA level (right password only). */
+async function decideMfa(
+  deps: LoginWithPasswordDeps,
+  input: LoginWithPasswordInput,
+  facts: { readonly tenant: Tenant; readonly user: User; readonly region: Parameters<UnitOfWork['run']>[0]; readonly failures: number },
+): Promise<LoginMfaDecision> {
+  const assessment =
+    deps.risk === undefined
+      ? undefined
+      : await assessRisk(deps.risk, {
+          tenantId: facts.tenant.tenant_id,
+          userId: facts.user.user_id,
+          deviceId: input.deviceId,
+          ip: input.client.ip,
+          event: 'login',
+          // The reservation counted this attempt already.
+          recentFailures: Math.max(0, facts.failures - 1),
+          requestId: input.client.requestId,
+          region: facts.region,
+        });
+  return loginMfaDecision(facts.user, facts.tenant.policy, assessment?.level);
+}
+
+function riskRefusal(reason: 'pending_review' | 'no_factor_for_risk'): IamError {
+  return reason === 'pending_review'
+    ? new IamError('access_denied', 'this sign-in is held for review; try again later')
+    : new IamError('access_denied', 'this sign-in needs extra verification; sign in with a magic link', { fields: { magic_link: true } });
 }
 
 /** The same answer and the same password work as a wrong password. */
@@ -109,6 +150,7 @@ async function finish(
     readonly key: Awaited<ReturnType<typeof lockoutKey>>;
     readonly breakglass: boolean;
     readonly region: Parameters<UnitOfWork['run']>[0];
+    readonly decision: Exclude<LoginMfaDecision, { kind: 'refuse' }>;
   },
 ): Promise<Result<LoginSuccess, IamError>> {
   const { tenant, user, phc, key } = facts;
@@ -126,6 +168,7 @@ async function finish(
       amr: ['pwd'],
       breakglass: facts.breakglass,
       nowMs,
+      requirement: facts.decision.kind === 'none' ? null : { methods: facts.decision.methods, enrollmentRequired: facts.decision.kind === 'enroll' },
     });
   } catch (e) {
     // The password was right but no token could be made (e.g. both signing
@@ -135,6 +178,7 @@ async function finish(
     throw e;
   }
   const now = new Date(nowMs).toISOString();
+  const enroll = facts.decision.kind === 'enroll';
   const committed = await deps.uow.run(facts.region, async (tx) => {
     const current = await tx.users.get(tenant.tenant_id, user.user_id);
     // Disabled, re-keyed or re-roled meanwhile: decide again from scratch.
@@ -146,8 +190,19 @@ async function finish(
       password: rehashed === undefined || password === null ? password : { ...password, phc: rehashed, hash_version: deps.hasher.version },
       last_login_at: prepared.kind === 'tokens' ? now : current.last_login_at,
     });
-    writeLogin(tx, prepared);
+    // An enrolment leads to an enrollment token, not to an mfa_token nobody could pass.
+    if (!enroll) writeLogin(tx, prepared);
     return true;
   });
-  return committed ? ok(loginSuccess(prepared)) : fail(invalidGrant());
+  if (!committed) return fail(invalidGrant());
+  if (facts.decision.kind === 'enroll') return fail(await enrollmentRequired(deps, tenant.tenant_id, user.user_id, facts.decision.methods, nowMs));
+  return ok(loginSuccess(prepared));
+}
+
+/** 403 `mfa_enrollment_required` with a token limited to enrolment (`enrollment-token.ts`). */
+async function enrollmentRequired(deps: LoginWithPasswordDeps, tenantId: string, userId: string, methods: readonly string[], nowMs: number): Promise<IamError> {
+  const token = await mintEnrollmentToken(deps, { tenantId, userId, amr: ['pwd'], nowMs });
+  return new IamError('mfa_enrollment_required', 'the policy requires a second factor: enrol one, then log in again', {
+    fields: { enrollment_token: token.token, expires_in: token.expiresIn, methods: [...methods] },
+  });
 }
