@@ -1,26 +1,45 @@
 /**
  * WebAuthn routes of the `mfa-verify` function and the WebAuthn step of
- * `POST /v1/mfa/verify`. STUB created by the mfa-verify owner; the WebAuthn
- * engineer owns this file from here on and fills it in.
+ * `POST /v1/mfa/verify` (docs/mfa.md, "WebAuthn / passkeys").
  *
- * Contract with `routes.ts` / `verify.ts`:
- * - `webauthnRoutes(deps)` returns the WebAuthn routes (registration options
- *   and verify, the login challenge for an `mfa_token`); `routes.ts` serves
- *   them beside the TOTP and recovery-code routes.
- * - `verifyWebauthnInTx(tx, deps, input)` checks one assertion inside the
- *   `POST /v1/mfa/verify` transaction (after the caller's reads of the
- *   `mfa_token` and the user, before its writes), like `verifyTotpInTx`:
- *   it reads its own records first, then buffers its writes (challenge
- *   consumed, sign count, attempt counters via `attempt-counters.ts`).
+ * - `POST /v1/mfa/webauthn/register/options` (Bearer, an enrolment token
+ *   too): `PublicKeyCredentialCreationOptionsJSON`.
+ * - `POST /v1/mfa/webauthn/register/verify` (Bearer) `{response:
+ *   RegistrationResponseJSON}`: stores the credential as a confirmed factor.
+ * - `POST /v1/mfa/challenge` `{mfa_token, method: "webauthn"}`:
+ *   `PublicKeyCredentialRequestOptionsJSON` for the login's challenge.
+ *
+ * Contract with `routes.ts` / `verify.ts`: `verifyWebauthnInTx(tx, deps,
+ * input)` checks one assertion inside the `POST /v1/mfa/verify` transaction
+ * (after the caller's reads of the `mfa_token` and the user, before its
+ * writes), like `verifyTotpInTx`; the caller must commit on a refusal too
+ * (the challenge is consumed and the failure counted). `webauthnRefusalError`
+ * maps its refusals.
  */
+import * as v from 'valibot';
+import { simpleWebauthnRelyingParty } from '../../shared/adapters/webauthn/simplewebauthn-relying-party.ts';
+import { IamError } from '../../shared/domain/errors.ts';
 import type { AttemptRefusal } from '../../shared/domain/mfa/attempt-counters.ts';
 import type { MfaDeps } from '../../shared/domain/mfa/mfa-deps.ts';
-import type { TxRepos } from '../../shared/domain/ports.ts';
-import type { Tenant } from '../../shared/domain/tenants/tenant.ts';
-import type { Route } from '../../shared/http/router.ts';
-import type { Logger } from '../../shared/log.ts';
+import { mfaRefusalError } from '../../shared/domain/mfa/mfa-errors.ts';
+import { finishWebauthnRegistration, type FinishWebauthnRegistrationOutcome } from '../../shared/domain/mfa/webauthn/finish-webauthn-registration.ts';
+import { startWebauthnAssertion } from '../../shared/domain/mfa/webauthn/start-webauthn-assertion.ts';
+import { startWebauthnRegistration } from '../../shared/domain/mfa/webauthn/start-webauthn-registration.ts';
+import {
+  verifyWebauthnAssertionInTx,
+  type VerifyWebauthnInput,
+  type VerifyWebauthnOutcome,
+} from '../../shared/domain/mfa/webauthn/verify-webauthn-assertion.ts';
+import type { WebAuthnDeps } from '../../shared/domain/mfa/webauthn/webauthn-deps.ts';
+import type { TxRepos, WebAuthnRelyingParty } from '../../shared/domain/ports.ts';
+import { hashOpaqueToken, parseOpaqueToken } from '../../shared/domain/tokens/opaque-token.ts';
 import type { AccessTokenClaims, VerifyBearerOptions } from '../../shared/http/bearer.ts';
-import type { HttpRequest } from '../../shared/http/types.ts';
+import { readBody, validate } from '../../shared/http/parse-body.ts';
+import type { Route } from '../../shared/http/router.ts';
+import type { HttpRequest, HttpResponse } from '../../shared/http/types.ts';
+import type { Logger } from '../../shared/log.ts';
+
+export type { VerifyWebauthnInput, VerifyWebauthnOutcome };
 
 /** What the WebAuthn routes and step get from `index.ts` (the same objects as the TOTP routes). */
 export interface WebauthnRouteDeps {
@@ -28,42 +47,124 @@ export interface WebauthnRouteDeps {
   /** Verifies `Authorization: Bearer` (an enrollment token is accepted only with `allowEnrollment`). */
   readonly verifyBearer: (req: Pick<HttpRequest, 'headers'>, options?: VerifyBearerOptions & { readonly allowEnrollment?: boolean }) => Promise<AccessTokenClaims>;
   readonly log: Logger;
+  /** The relying party; defaults to `@simplewebauthn/server`. */
+  readonly relyingParty?: WebAuthnRelyingParty;
 }
 
-/** One WebAuthn assertion finishing a login. */
-export interface VerifyWebauthnInput {
-  readonly tenant: Tenant;
-  readonly userId: string;
-  /** The hash of the `mfa_token` (`hashOpaqueToken`): the challenge is bound to it. */
-  readonly mfaTokenHash: string;
-  /** The `response` field of the request body, unvalidated (the WebAuthn code validates it). */
-  readonly response: unknown;
-  /** True when the tenant policy demands hardware MFA for the user's roles: UV must be set. */
-  readonly userVerificationRequired: boolean;
-  readonly nowMs: number;
+const defaultRelyingParty = simpleWebauthnRelyingParty();
+
+function webauthnDeps(deps: WebauthnRouteDeps): WebAuthnDeps {
+  return { ...deps.mfa, relyingParty: deps.relyingParty ?? defaultRelyingParty };
 }
 
-/** What an assertion found. Everything but `verified` and `malformed` counts as a failure. */
-export type VerifyWebauthnOutcome =
-  | { readonly kind: 'verified'; readonly factorId: string; readonly userVerified: boolean }
-  /** Not a WebAuthn assertion at all (400 `invalid_request`). */
-  | { readonly kind: 'malformed'; readonly reason: string }
-  | AttemptRefusal
-  /** No confirmed WebAuthn factor, unknown credential, no live challenge, bad signature/origin/counter. */
-  | { readonly kind: 'invalid_assertion'; readonly reason: string }
-  /** The policy demands user verification and the assertion lacks it. */
-  | { readonly kind: 'uv_required' };
+const NO_STORE = { 'cache-control': 'no-store' };
 
-/** The WebAuthn routes (none yet in the stub). */
+const EmptyBody = v.strictObject({});
+const RegisterVerifyBody = v.strictObject({ response: v.unknown() });
+const ChallengeBody = v.strictObject({ mfa_token: v.pipe(v.string(), v.maxLength(200)), method: v.literal('webauthn') });
+
+/** A body that may be absent: no bytes is the same as `{}`. */
+function emptyBody(req: HttpRequest): void {
+  validate(EmptyBody, req.rawBody.length === 0 ? {} : readBody(req, ['json']));
+}
+
+function registrationError(outcome: Exclude<FinishWebauthnRegistrationOutcome, { kind: 'registered' }>): IamError {
+  switch (outcome.kind) {
+    case 'malformed':
+      return new IamError('invalid_request', `not a RegistrationResponseJSON: ${outcome.reason}`);
+    case 'user_not_found':
+      return new IamError('invalid_token', 'the user of this token no longer exists or is disabled');
+    case 'no_challenge':
+      return new IamError('invalid_request', 'no registration in progress; ask for new options');
+    case 'challenge_expired':
+      return new IamError('invalid_request', 'the registration challenge has expired; ask for new options');
+    case 'invalid_response':
+      return new IamError('invalid_request', 'the registration response failed verification');
+    case 'already_registered':
+      return new IamError('conflict', 'this credential is already registered');
+  }
+}
+
+/** The client's answer for a refusal of {@link verifyWebauthnInTx}: one `invalid_grant` for every failed assertion. */
+export function webauthnRefusalError(refusal: Exclude<VerifyWebauthnOutcome, { kind: 'verified' }>): IamError {
+  switch (refusal.kind) {
+    case 'malformed':
+      return new IamError('invalid_request', `not an AuthenticationResponseJSON: ${refusal.reason}`);
+    case 'invalid_assertion':
+    case 'uv_required':
+      return new IamError('invalid_grant', 'the WebAuthn assertion is not valid');
+    default:
+      return mfaRefusalError(refusal satisfies AttemptRefusal);
+  }
+}
+
+function json(status: number, body: unknown): HttpResponse {
+  return { status, headers: NO_STORE, body };
+}
+
+/** The WebAuthn routes. */
 export function webauthnRoutes(deps: WebauthnRouteDeps): Route[] {
-  void deps;
-  return [];
+  const wa = webauthnDeps(deps);
+  return [
+    {
+      method: 'POST',
+      path: '/v1/mfa/webauthn/register/options',
+      handler: async (req) => {
+        const claims = await deps.verifyBearer(req, { allowEnrollment: true });
+        emptyBody(req);
+        const r = await startWebauthnRegistration(wa, { tenantId: claims.tid, userId: claims.sub });
+        if (r.kind !== 'options') throw new IamError('invalid_token', 'the user of this token no longer exists or is disabled');
+        return json(200, r.options);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/mfa/webauthn/register/verify',
+      handler: async (req) => {
+        const claims = await deps.verifyBearer(req, { allowEnrollment: true });
+        const body = validate(RegisterVerifyBody, readBody(req, ['json']));
+        const r = await finishWebauthnRegistration(wa, {
+          tenantId: claims.tid,
+          userId: claims.sub,
+          response: body.response,
+          actor: { type: 'user', id: claims.sub },
+          requestId: req.requestId,
+        });
+        const log = { request_id: req.requestId, tenant_id: claims.tid, user_id: claims.sub, outcome: r.kind };
+        if (r.kind !== 'registered') {
+          deps.log.info('webauthn registration refused', { ...log, reason: 'reason' in r ? r.reason : undefined });
+          throw registrationError(r);
+        }
+        deps.log.info('webauthn credential registered', { ...log, factor_id: r.factorId, uv: r.userVerified });
+        return json(201, { factor_id: r.factorId, method: 'webauthn', mfa_methods: r.methods });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/mfa/challenge',
+      handler: async (req) => {
+        const body = validate(ChallengeBody, readBody(req, ['json']));
+        const parsed = parseOpaqueToken(body.mfa_token, 'mfa');
+        if (parsed === undefined) throw new IamError('invalid_grant', 'the mfa_token is not valid');
+        const r = await startWebauthnAssertion(wa, { tenantId: parsed.tenantId, mfaTokenHash: await hashOpaqueToken(body.mfa_token) });
+        if (r.kind === 'invalid_mfa_token') throw new IamError('invalid_grant', 'the mfa_token is not valid (expired or used); log in again');
+        if (r.kind === 'no_factor') throw new IamError('invalid_request', 'no WebAuthn credential is registered for this user');
+        return json(200, r.options);
+      },
+    },
+  ];
 }
 
-/** Checks one assertion inside the caller's transaction. Stub: refuses every assertion. */
+/** Checks one assertion inside the caller's transaction (see the file comment). */
 export async function verifyWebauthnInTx(tx: TxRepos, deps: WebauthnRouteDeps, input: VerifyWebauthnInput): Promise<VerifyWebauthnOutcome> {
-  void tx;
-  void deps;
-  void input;
-  return { kind: 'invalid_assertion', reason: 'webauthn not implemented' };
+  const outcome = await verifyWebauthnAssertionInTx(tx, webauthnDeps(deps), input);
+  if (outcome.kind !== 'verified') {
+    deps.log.info('webauthn assertion refused', {
+      tenant_id: input.tenant.tenant_id,
+      user_id: input.userId,
+      outcome: outcome.kind,
+      reason: 'reason' in outcome ? outcome.reason : undefined,
+    });
+  }
+  return outcome;
 }
