@@ -10,11 +10,16 @@ import { openSecretSource } from '../../shared/adapters/secret-manager/open-secr
 import type { Stores } from '../../shared/adapters/store/stores.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
-import { createBearerVerifier } from '../../shared/http/bearer.ts';
+import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
+import { parseTrustedProxies } from '../../shared/http/client-ip.ts';
 import { serve } from '../../shared/http/framework.ts';
 import { router } from '../../shared/http/router.ts';
 import { createLogger } from '../../shared/log.ts';
+import { createMfaBearer } from './mfa-bearer.ts';
 import { mfaVerifyRoutes } from './routes.ts';
+
+/** The issuer label authenticator apps show beside the account. */
+const TOTP_ISSUER = 'Melmastoon';
 
 const config = loadConfig();
 const log = createLogger({ service: 'mfa-verify', level: config.logLevel });
@@ -32,7 +37,9 @@ const directory: TenantDirectory = {
   regionOf: async (tenantId) => (await openStores()).directory.regionOf(tenantId),
   claim: async (tenantId, region, at) => (await openStores()).directory.claim(tenantId, region, at),
 };
-const verifyBearer = createBearerVerifier({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience });
+const verifyBearer = createMfaBearer({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience });
+// Module scope: the classifier budget and breaker live in it (docs/adaptive-mfa.md).
+const risk = openRiskEngine(config.risk, { uow, directory, clock: systemClock, random: cryptoRandom, log });
 
 serve(
   router(
@@ -40,6 +47,12 @@ serve(
       mfa: { uow, directory, clock: systemClock, random: cryptoRandom, ...createMfaCryptoDeps(secrets) },
       verifyBearer,
       log,
+      keyRing,
+      issuer: config.issuer,
+      audience: config.audience,
+      trustedProxies: parseTrustedProxies(config.trustedProxies.join(',')),
+      totpIssuer: TOTP_ISSUER,
+      risk,
     }),
   ),
   { name: 'mfa-verify', log, projectId: config.projectId },

@@ -55,6 +55,7 @@ export interface WebauthnStepInput {
   /** True for a role of `mfa.webauthn_required_for_roles`: user verification is required. */
   readonly userVerificationRequired: boolean;
   readonly nowMs: number;
+  readonly requestId: string;
 }
 
 /** The WebAuthn check, injected by `mfa-verify` (its outcomes already mapped to client errors). */
@@ -196,6 +197,7 @@ async function checkFactor(
         response: c.factor.response,
         userVerificationRequired: c.hardwareOnly,
         nowMs: c.nowMs,
+        requestId: c.requestId,
       });
   }
 }
