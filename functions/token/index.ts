@@ -9,6 +9,7 @@ import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts'
 import { createDevMailbox, noMailer } from '../../shared/adapters/local/dev-mailbox.ts';
 import { createStaticIpReputation } from '../../shared/adapters/local/static-ip-reputation.ts';
 import { createArgon2Hasher } from '../../shared/adapters/node/argon2-hasher.ts';
+import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
 import type { Stores } from '../../shared/adapters/store/stores.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Mailer, TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
@@ -54,6 +55,8 @@ serve(
         audience: config.audience,
         hasher: createArgon2Hasher({ version: config.passwordHashVersion }),
         ipReputation: createStaticIpReputation(config.ipReputation),
+        // Adaptive MFA (docs/adaptive-mfa.md); module scope, so the classifier budget and breaker persist.
+        risk: openRiskEngine(config.risk, { uow, directory, clock: systemClock, random: cryptoRandom, log }),
         mailer,
         magicLinkUrl: config.magicLinkUrl,
         magicLinkFloorMs: 400,
