@@ -1,6 +1,7 @@
 /**
- * Cold start of every function: process spawn -> first 200 on its cheap GET
- * (`READINESS_PROBES` in `scripts/stack/topology.ts`), under functions-framework
+ * Cold start of every function: process spawn -> first 2xx on a REAL request
+ * that does the function's work (a Firestore transaction, a key ring read, a
+ * publish), not a health route, under functions-framework
  * with the same environment as `npm start`, against fresh emulators on free
  * ports. Each function gets one discarded warm-up run (it fills the emulator
  * state a deployed function would already find, e.g. signing keys, and the
@@ -18,20 +19,56 @@ import type { BenchReport } from './run.ts';
 import { startFirestoreEmulator, startPubsubEmulator } from '../scripts/stack/emulators.ts';
 import { discoverFunctions, functionEnv, functionsFrameworkMain } from '../scripts/stack/functions.ts';
 import { freePort, startProcess } from '../scripts/stack/processes.ts';
-import { LOCAL_PROJECT_ID, READINESS_PROBES } from '../scripts/stack/topology.ts';
+import { binaryPush } from '../functions/tenant-events/testing/push.ts';
+import { LOCAL_PROJECT_ID } from '../scripts/stack/topology.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const TIMEOUT_MS = 30_000;
+
+/** The request that tells a function is ready: its first real work. */
+interface Probe {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** A fresh body per run (tenant ids must not repeat). */
+  readonly body?: () => { readonly type: string; readonly data: string };
+  /** What the request does, for the table. */
+  readonly label: string;
+}
+
+/**
+ * One probe per function. Where no request can succeed without a prior login
+ * (accounts, mfa-verify), the probe is the first refusal of a real route, and
+ * the table says so.
+ */
+const PROBES: Readonly<Record<string, Probe>> = {
+  token: { method: 'GET', path: '/.well-known/jwks.json', label: 'JWKS (key ring read)' },
+  jobs: { method: 'POST', path: '/jobs/outbox-relay', body: () => ({ type: 'application/json', data: '{}' }), label: 'outbox relay (Firestore + Pub/Sub)' },
+  'tenant-events': {
+    method: 'POST',
+    path: '/',
+    body: () => {
+      const id = `bench-${Math.random().toString(36).slice(2, 10)}`;
+      return { type: 'application/json', data: JSON.stringify(binaryPush({ id: `ev-${id}`, type: 'tenant.created.v1', data: { tenant_id: id, region: 'eu' } })) };
+    },
+    label: 'tenant.created.v1 push (directory + regional transaction)',
+  },
+  refresh: {
+    method: 'POST',
+    path: '/v1/revoke',
+    body: () => ({ type: 'application/x-www-form-urlencoded', data: `token=rt.bench.${'A'.repeat(43)}&client_id=bench` }),
+    label: 'RFC 7009 revoke of an unknown token',
+  },
+};
 
 /** One function to measure. */
 interface Target {
   readonly name: string;
   /** `--source` for functions-framework. */
   readonly source: string;
-  readonly probe: string;
-  /** Whether only a 200 counts; otherwise the first answer of any status. */
-  readonly needs200: boolean;
+  readonly probe: Probe;
+  /** Whether only a 2xx counts; otherwise the first answer of any status. */
+  readonly needs2xx: boolean;
 }
 
 /** One measured start. */
@@ -56,10 +93,15 @@ export async function run(): Promise<BenchReport> {
     };
     const hello = helloFunction();
     const targets: Target[] = [
-      { name: 'hello (reference)', source: hello, probe: '/', needs200: true },
+      { name: 'hello (reference)', source: hello, probe: { method: 'GET', path: '/', label: 'hello' }, needs2xx: true },
       ...discoverFunctions(root).map((name) => {
-        const probe = READINESS_PROBES[name];
-        return { name, source: path.join('functions', name, 'index.ts'), probe: probe ?? '/', needs200: probe !== undefined };
+        const probe = PROBES[name];
+        return {
+          name,
+          source: path.join('functions', name, 'index.ts'),
+          probe: probe ?? { method: 'POST' as const, path: '/v1/mfa/verify', body: () => ({ type: 'application/json', data: '{}' }), label: 'first refusal' },
+          needs2xx: probe !== undefined,
+        };
       }),
     ];
     // Warm-up, discarded; then rounds that take each target in turn, so drift
@@ -72,15 +114,15 @@ export async function run(): Promise<BenchReport> {
     }
     const reference = median(results[0]?.samples.map((s) => s.ms) ?? [1]);
     return {
-      title: `Cold start: process spawn -> first 200 (median and min of ${RUNS} interleaved runs after one warm-up)`,
+      title: `Cold start: process spawn -> first 2xx on real work (median and min of ${RUNS} interleaved runs after one warm-up)`,
       columns: ['function', 'probe', 'ready on', 'median ms', 'min ms', 'vs hello'],
       rows: results.map(({ target, samples }) => {
         const ms = samples.map((s) => s.ms);
         const statuses = [...new Set(samples.map((s) => s.status))].join('/');
         return [
           target.name,
-          `GET ${target.probe}`,
-          target.needs200 ? '200' : `${statuses} (first answer; no GET 200 route)`,
+          `${target.probe.method} ${target.probe.path}: ${target.probe.label}`,
+          target.needs2xx ? statuses : `${statuses} (first answer: no route succeeds without a login)`,
           Math.round(median(ms)),
           Math.round(Math.min(...ms)),
           `${(median(ms) / reference).toFixed(2)}x`,
@@ -88,7 +130,7 @@ export async function run(): Promise<BenchReport> {
       }),
       notes: [
         'spawn = child_process.spawn of `node functions-framework/build/src/main.js --target=NAME --source=...` with the npm start environment',
-        'ready = first response to GET <probe>, polled every 10 ms; "first answer" rows have no GET route answering 200 yet',
+        'ready = first 2xx to the probe request, retried every 10 ms until the port listens; "first answer" rows count any status',
         `reference = a bare functions-framework hello function measured in the same run; ${RUNS} runs each, fresh emulators on free ports`,
         `machine: ${process.platform} ${process.arch}, ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1)} at the end (numbers move with load)`,
       ],
@@ -112,14 +154,21 @@ async function measure(target: Target, env: NodeJS.ProcessEnv): Promise<Sample> 
   let dead = false;
   proc.child.once('exit', () => (dead = true));
   try {
-    const url = `http://127.0.0.1:${port}${target.probe}`;
+    const url = `http://127.0.0.1:${port}${target.probe.path}`;
     for (;;) {
       if (dead) throw new Error(`${target.name} exited before it answered`);
       if (performance.now() - started > TIMEOUT_MS) throw new Error(`${target.name} did not answer in ${TIMEOUT_MS} ms`);
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const body = target.probe.body?.();
+        const res = await fetch(url, {
+          method: target.probe.method,
+          ...(body === undefined ? {} : { body: body.data, headers: { 'content-type': body.type } }),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
         await res.arrayBuffer();
-        if (res.status === 200 || !target.needs200) return { ms: performance.now() - started, status: res.status };
+        const success = res.status >= 200 && res.status < 300;
+        if (success || !target.needs2xx) return { ms: performance.now() - started, status: res.status };
+        if (res.status >= 400 && res.status < 500) throw new Error(`${target.name}: the probe was refused with ${res.status}`);
       } catch {
         // not listening yet
       }
