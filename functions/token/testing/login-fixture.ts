@@ -14,6 +14,7 @@ import { createMemoryStores } from '../../../shared/adapters/memory/stores.ts';
 import { createArgon2Hasher, type Argon2Hasher } from '../../../shared/adapters/node/argon2-hasher.ts';
 import type { Stores } from '../../../shared/adapters/store/stores.ts';
 import type { MfaMethod, User } from '../../../shared/domain/accounts/user.ts';
+import type { RiskDeps } from '../../../shared/domain/mfa/risk/risk-deps.ts';
 import type { KeyRing, Mailer, PasswordHasher } from '../../../shared/domain/ports.ts';
 import { fillPolicyDefaults, type PolicyInput, type Region, type Tenant } from '../../../shared/domain/tenants/tenant.ts';
 import { errorResponse } from '../../../shared/http/envelope.ts';
@@ -61,6 +62,8 @@ export interface LoginFixtureOptions {
   readonly mailer?: Mailer;
   /** The key ring that signs logins; the fixture's local ring by default (the JWKS always serves that one). */
   readonly signingRing?: KeyRing;
+  /** Builds the adaptive-MFA engine over the fixture's clock (none by default: the policy alone decides). */
+  readonly risk?: (clock: ReturnType<typeof fixedClock>) => RiskDeps;
 }
 
 /** Builds the fixture. */
@@ -92,6 +95,7 @@ export function loginFixture(options: LoginFixtureOptions = {}) {
         magicLinkFloorMs: options.magicLinkFloorMs ?? 0,
         trustedProxies: parseTrustedProxies('127.0.0.1/32'),
         log,
+        ...(options.risk === undefined ? {} : { risk: options.risk(clock) }),
       },
     }),
   );
