@@ -3,7 +3,8 @@
  * `POST /v1/mfa/verify` (docs/mfa.md, "WebAuthn / passkeys").
  *
  * - `POST /v1/mfa/webauthn/register/options` (Bearer, an enrolment token
- *   too): `PublicKeyCredentialCreationOptionsJSON`.
+ *   too; a user who has a factor needs a recent second factor):
+ *   `PublicKeyCredentialCreationOptionsJSON`.
  * - `POST /v1/mfa/webauthn/register/verify` (Bearer) `{response:
  *   RegistrationResponseJSON}`: stores the credential as a confirmed factor.
  * - `POST /v1/mfa/challenge` `{mfa_token, method: "webauthn"}`:
@@ -21,6 +22,7 @@ import { simpleWebauthnRelyingParty } from '../../shared/adapters/webauthn/simpl
 import { IamError } from '../../shared/domain/errors.ts';
 import type { AttemptRefusal } from '../../shared/domain/mfa/attempt-counters.ts';
 import type { MfaDeps } from '../../shared/domain/mfa/mfa-deps.ts';
+import { mayChangeFactors, RECENT_MFA_SECONDS } from '../../shared/domain/mfa/enrollment-token.ts';
 import { mfaRefusalError } from '../../shared/domain/mfa/mfa-errors.ts';
 import { finishWebauthnRegistration, type FinishWebauthnRegistrationOutcome } from '../../shared/domain/mfa/webauthn/finish-webauthn-registration.ts';
 import { startWebauthnAssertion } from '../../shared/domain/mfa/webauthn/start-webauthn-assertion.ts';
@@ -98,6 +100,22 @@ export function webauthnRefusalError(refusal: Exclude<VerifyWebauthnOutcome, { k
   }
 }
 
+/**
+ * 403 unless the caller may add a factor: always for a user without one,
+ * else only with a second factor passed within `RECENT_MFA_SECONDS` (a stolen
+ * access token must not add a passkey). The same rule as TOTP enrolment.
+ */
+async function requireMayAddPasskey(deps: WebauthnRouteDeps, claims: AccessTokenClaims): Promise<void> {
+  const region = await deps.mfa.directory.regionOf(claims.tid);
+  const user = region === undefined ? undefined : await deps.mfa.uow.run(region, (tx) => tx.users.get(claims.tid, claims.sub));
+  if (user?.status !== 'active') throw mfaRefusalError({ kind: 'user_not_found' });
+  if (!mayChangeFactors(user, claims, deps.mfa.clock.now())) {
+    throw new IamError('access_denied', `adding a passkey needs a second factor passed within ${RECENT_MFA_SECONDS} s: log in again with MFA`, {
+      fields: { reason: 'recent_mfa_required' },
+    });
+  }
+}
+
 function json(status: number, body: unknown): HttpResponse {
   return { status, headers: NO_STORE, body };
 }
@@ -112,6 +130,7 @@ export function webauthnRoutes(deps: WebauthnRouteDeps): Route[] {
       handler: async (req) => {
         const claims = await deps.verifyBearer(req, { allowEnrollment: true });
         emptyBody(req);
+        await requireMayAddPasskey(deps, claims);
         const r = await startWebauthnRegistration(wa, { tenantId: claims.tid, userId: claims.sub });
         if (r.kind !== 'options') throw new IamError('invalid_token', 'the user of this token no longer exists or is disabled');
         return json(200, r.options);
@@ -123,6 +142,7 @@ export function webauthnRoutes(deps: WebauthnRouteDeps): Route[] {
       handler: async (req) => {
         const claims = await deps.verifyBearer(req, { allowEnrollment: true });
         const body = validate(RegisterVerifyBody, readBody(req, ['json']));
+        await requireMayAddPasskey(deps, claims);
         const r = await finishWebauthnRegistration(wa, {
           tenantId: claims.tid,
           userId: claims.sub,

@@ -91,21 +91,29 @@ async function addUser(tenantId: string, email: string): Promise<User> {
 
 const login = (tenantId: string, email: string) => post('/v1/login', { tenant_id: tenantId, email, password: PASSWORD, client_id: 'acceptance' });
 
+/** What the page offers (the project compiles without the DOM library, so the types are spelled out here). */
+interface PageGlobals {
+  readonly PublicKeyCredential: { parseCreationOptionsFromJSON(json: unknown): unknown; parseRequestOptionsFromJSON(json: unknown): unknown };
+  readonly navigator: { readonly credentials: { create(o: { publicKey: unknown }): Promise<{ toJSON(): unknown }>; get(o: { publicKey: unknown }): Promise<{ toJSON(): unknown }> } };
+  readonly location: { readonly origin: string };
+  readonly isSecureContext: boolean;
+}
+
 /** `navigator.credentials.create` in the page with options JSON; the credential's `toJSON()`. */
 function create(page: Page, options: unknown): Promise<Record<string, unknown>> {
   return page.evaluate(async (json) => {
-    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(json as PublicKeyCredentialCreationOptionsJSON);
-    const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential;
-    return credential.toJSON() as unknown as Record<string, unknown>;
+    const w = globalThis as unknown as PageGlobals;
+    const credential = await w.navigator.credentials.create({ publicKey: w.PublicKeyCredential.parseCreationOptionsFromJSON(json) });
+    return credential.toJSON() as Record<string, unknown>;
   }, options);
 }
 
 /** `navigator.credentials.get` in the page with options JSON; the assertion's `toJSON()`. */
 function get(page: Page, options: unknown): Promise<Record<string, unknown>> {
   return page.evaluate(async (json) => {
-    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json as PublicKeyCredentialRequestOptionsJSON);
-    const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential;
-    return credential.toJSON() as unknown as Record<string, unknown>;
+    const w = globalThis as unknown as PageGlobals;
+    const credential = await w.navigator.credentials.get({ publicKey: w.PublicKeyCredential.parseRequestOptionsFromJSON(json) });
+    return credential.toJSON() as Record<string, unknown>;
   }, options);
 }
 
@@ -174,7 +182,7 @@ describe('acceptance: a passkey in Chromium, registered and used through the edg
       chrome = await launchChromium();
       const page = await chrome.newPage();
       await page.goto(`${pageOrigin}/.well-known/jwks.json`);
-      expect(await page.evaluate(() => [window.location.origin, window.isSecureContext])).toEqual([pageOrigin, true]);
+      expect(await page.evaluate(() => [(globalThis as unknown as PageGlobals).location.origin, (globalThis as unknown as PageGlobals).isSecureContext])).toEqual([pageOrigin, true]);
       const authenticator: VirtualAuthenticator = await addVirtualAuthenticator(page);
 
       // Registration with a password session's access token.
@@ -201,9 +209,10 @@ describe('acceptance: a passkey in Chromium, registered and used through the edg
       // CDP reports credential ids in base64; the response carries base64url.
       const stored = (await authenticator.credentials()).map((c) => Buffer.from(c.credentialId, 'base64').toString('base64url'));
       expect(stored).toContain(passkey['id']);
-      // The same credential again is already registered.
-      const twice = await post('/v1/mfa/webauthn/register/verify', { response: passkey }, bearer);
-      expect(twice.status).toBe(400);
+      // Now that alice has a factor, a password-only token may not add another passkey.
+      const twice = await post('/v1/mfa/webauthn/register/options', {}, bearer);
+      expect(twice.status, why(twice)).toBe(403);
+      expect(twice.body).toMatchObject({ error: 'access_denied', reason: 'recent_mfa_required' });
 
       // Login: password -> mfa_required -> challenge -> navigator.credentials.get -> verify.
       const { mfaToken, assertion } = await passwordThenAssertion(page, 'acme', alice.email);
