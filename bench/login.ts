@@ -15,7 +15,8 @@
  * CPU is `process.cpuUsage()` (user + system, every thread of this process:
  * the libuv pool where `crypto.argon2` runs and the Firestore client's work).
  * The operations run one after the other, interleaved round by round (a
- * reference hash, a login, a wrong password, an unknown user, in turn), so
+ * reference hash, a login, a wrong password, an unknown user, ..., the order
+ * rotated each round), so
  * drift in the shared machine's load hits all of them alike: measured
  * separately they drift by about 25 %.
  *
@@ -69,9 +70,10 @@ export interface Stats {
 }
 
 /**
- * Runs every operation once per round, in turn, for `rounds` rounds after
- * `warmup` discarded ones, and returns each operation's samples. Sequential:
- * process CPU during one operation belongs to that operation.
+ * Runs every operation once per round, in turn (the order rotated by one each
+ * round), for `rounds` rounds after `warmup` discarded ones, and returns each
+ * operation's samples. Sequential: process CPU during one operation belongs to
+ * that operation.
  */
 export async function sampleInterleaved<K extends string>(
   ops: Readonly<Record<K, () => Promise<unknown>>>,
@@ -81,7 +83,9 @@ export async function sampleInterleaved<K extends string>(
   const keys = Object.keys(ops) as K[];
   const out = Object.fromEntries(keys.map((k) => [k, [] as Sample[]])) as Record<K, Sample[]>;
   for (let round = -warmup; round < rounds; round++) {
-    for (const k of keys) {
+    // Rotate the order each round, so no operation always follows the same one (the emulator may still be busy with a commit).
+    const start = ((round % keys.length) + keys.length) % keys.length;
+    for (const k of [...keys.slice(start), ...keys.slice(0, start)]) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await ops[k]();
@@ -199,7 +203,7 @@ export async function run(options: LoginBenchOptions = {}): Promise<BenchReport[
         notes: [
           'login = loginWithPassword (shared/domain/login) with createFirestoreStores on a fresh Firestore emulator, openKeyRing (local ring over Firestore, ES256 signing), createArgon2Hasher; no HTTP layer',
           'CPU = process.cpuUsage() of this process (every thread: the Argon2 pool thread and the Firestore client); the emulator is another process and is not counted',
-          'the ratio is of means; the median ratio is beside it. One round = reference, login, wrong password, unknown user, in turn (3 warm-up rounds discarded)',
+          'the ratio is of means; the median ratio is beside it. one round runs every operation once, in an order rotated each round (3 warm-up rounds discarded)',
           'a successful login = 2 Firestore transactions (reserve the attempt; reset it, write session, refresh token, outbox and audit) + 1 Argon2id verify + 1 ES256 signature',
           `machine: ${machine} (other engineers share it: absolute numbers move, ratios much less)`,
         ],
