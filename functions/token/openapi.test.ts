@@ -1,6 +1,6 @@
 /**
  * docs/openapi.yaml is a valid OpenAPI 3.1 document and describes every
- * public route the token and accounts functions serve (the ones the edge's
+ * public route the token, accounts and mfa-verify functions serve (the ones the edge's
  * URL map routes), with the methods they accept.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeFor } from '../../scripts/stack/topology.ts';
 import { accountsRoutes } from '../accounts/routes.ts';
+import { mfaVerifyRoutes } from '../mfa-verify/routes.ts';
 import { tokenRoutes } from './routes.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -26,7 +27,8 @@ beforeAll(async () => {
 function served(): string[] {
   const token = tokenRoutes({ keyRing: {} as never, issuer: 'http://x', login: {} as never });
   const accounts = accountsRoutes({} as never);
-  return [...token, ...accounts].map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
+  const mfa = mfaVerifyRoutes({} as never);
+  return [...token, ...accounts, ...mfa].map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
 }
 
 describe('docs/openapi.yaml', () => {
@@ -37,7 +39,7 @@ describe('docs/openapi.yaml', () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
-  it('documents every public route of token and accounts with its method, and nothing they do not serve', () => {
+  it('documents every public route of token, accounts and mfa-verify with its method, and nothing they do not serve', () => {
     const routes = served();
     expect(routes).toContain('POST /v1/login');
     const documented = Object.entries(doc.paths)
