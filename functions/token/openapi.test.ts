@@ -1,6 +1,6 @@
 /**
  * docs/openapi.yaml is a valid OpenAPI 3.1 document and describes every
- * public route the token, accounts and mfa-verify functions serve (the ones the edge's
+ * public route the token, accounts, mfa-verify and refresh (sessions) functions serve (the ones the edge's
  * URL map routes), with the methods they accept.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { routeFor } from '../../scripts/stack/topology.ts';
 import { accountsRoutes } from '../accounts/routes.ts';
 import { mfaVerifyRoutes } from '../mfa-verify/routes.ts';
+import { refreshFunctionRoutes } from '../refresh/routes.ts';
 import { tokenRoutes } from './routes.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -28,7 +29,8 @@ function served(): string[] {
   const token = tokenRoutes({ keyRing: {} as never, issuer: 'http://x', login: {} as never });
   const accounts = accountsRoutes({} as never);
   const mfa = mfaVerifyRoutes({} as never);
-  return [...token, ...accounts, ...mfa].map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
+  const refresh = refreshFunctionRoutes({ sessions: {} as never });
+  return [...token, ...accounts, ...mfa, ...refresh].map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
 }
 
 describe('docs/openapi.yaml', () => {
@@ -39,7 +41,7 @@ describe('docs/openapi.yaml', () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
-  it('documents every public route of token, accounts and mfa-verify with its method, and nothing they do not serve', () => {
+  it('documents every public route of token, accounts, mfa-verify and the refresh function\'s session routes with its method, and nothing they do not serve', () => {
     const routes = served();
     expect(routes).toContain('POST /v1/login');
     const documented = Object.entries(doc.paths)
