@@ -28,23 +28,28 @@ locals {
   public_functions = toset([for name, s in local.function_settings : name if s.public])
 
   # shared/config.ts: the variables every function's loadConfig() reads.
+  # IAM_KMS_REPLICA_KEY_*: the replica-region key the signing circuit breaker
+  # fails over to (docs/keys.md).
   common_env = merge(
     {
-      GOOGLE_CLOUD_PROJECT    = var.project_id
-      IAM_ISSUER              = local.issuer
-      IAM_PUBLIC_ORIGIN       = local.issuer
-      IAM_SIGNER              = "kms"
-      IAM_KMS_KEY_CURRENT     = local.jwt_key_version.current
-      IAM_FIRESTORE_DATABASES = join(",", [for region, db in local.regional_databases : "${region}=${db.name}"])
-      IAM_PLATFORM_DATABASE   = local.platform_database
-      IAM_EVENTS_TOPIC        = "iam-events"
-      LOG_LEVEL               = var.log_level
+      GOOGLE_CLOUD_PROJECT        = var.project_id
+      IAM_ISSUER                  = local.issuer
+      IAM_PUBLIC_ORIGIN           = local.issuer
+      IAM_SIGNER                  = "kms"
+      IAM_KMS_KEY_CURRENT         = local.jwt_key_version.current
+      IAM_KMS_REPLICA_KEY_CURRENT = local.jwt_replica_key_version.current
+      IAM_FIRESTORE_DATABASES     = join(",", [for region, db in local.regional_databases : "${region}=${db.name}"])
+      IAM_PLATFORM_DATABASE       = local.platform_database
+      IAM_EVENTS_TOPIC            = "iam-events"
+      LOG_LEVEL                   = var.log_level
     },
     # The next (pre-published) and previous (still verifying) keys, when set.
     {
       for name, version in {
-        IAM_KMS_KEY_NEXT     = local.jwt_key_version.next
-        IAM_KMS_KEY_PREVIOUS = local.jwt_key_version.previous
+        IAM_KMS_KEY_NEXT             = local.jwt_key_version.next
+        IAM_KMS_KEY_PREVIOUS         = local.jwt_key_version.previous
+        IAM_KMS_REPLICA_KEY_NEXT     = local.jwt_replica_key_version.next
+        IAM_KMS_REPLICA_KEY_PREVIOUS = local.jwt_replica_key_version.previous
       } : name => version if version != null
     },
   )

@@ -83,6 +83,13 @@ locals {
     for which, version in var.jwt_key_versions :
     which => version == null ? null : "${google_kms_crypto_key.jwt.id}/cryptoKeyVersions/${version}"
   }
+
+  # The replica-region key versions (IAM_KMS_REPLICA_KEY_CURRENT, ...): another
+  # KMS location than the primary's, as loadConfig requires.
+  jwt_replica_key_version = {
+    for which, version in var.jwt_replica_key_versions :
+    which => version == null ? null : "${google_kms_crypto_key.jwt_replica.id}/cryptoKeyVersions/${version}"
+  }
 }
 
 # signerVerifier: sign, verify and read public keys (for the JWKS).

@@ -64,6 +64,16 @@ variable "jwt_key_versions" {
   default = { current = 1 }
 }
 
+variable "jwt_replica_key_versions" {
+  description = "KMS crypto key versions of the replica-region JWT key (kms.tf jwt_replica) the signing circuit breaker fails over to: current, next and previous, like jwt_key_versions (null when none)."
+  type = object({
+    current  = number
+    next     = optional(number)
+    previous = optional(number)
+  })
+  default = { current = 1 }
+}
+
 variable "device_trust_anchor_pems" {
   description = "PEM roots the load balancer's mTLS trust config accepts for device certificates (the platform root)."
   type        = list(string)
