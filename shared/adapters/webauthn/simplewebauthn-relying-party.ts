@@ -59,7 +59,7 @@ export function simpleWebauthnRelyingParty(): WebAuthnRelyingParty {
           expectedRPID: expected.rpId,
           requireUserVerification: expected.requireUserVerification,
         });
-        if (!r.verified) return { ok: false, reason: 'registration not verified' };
+        if (!r.verified) return { ok: false, reason: 'attestation signature not valid' };
         const c = r.registrationInfo.credential;
         return {
           ok: true,
@@ -100,7 +100,7 @@ export function simpleWebauthnRelyingParty(): WebAuthnRelyingParty {
             transports: [...credential.transports] as AuthenticatorTransport[],
           },
         });
-        if (!r.verified) return { ok: false, reason: 'assertion not verified' };
+        if (!r.verified) return { ok: false, reason: 'signature not valid' };
         return { ok: true, value: { signCount: r.authenticationInfo.newCounter, userVerified: r.authenticationInfo.userVerified } };
       } catch (e) {
         return { ok: false, reason: reasonOf(e) };
