@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { IamError } from '../../shared/domain/errors.ts';
 import { ClientIdSchema } from '../../shared/domain/login/client-id.ts';
 import type { ClientContext } from '../../shared/domain/login/finish-login.ts';
+import { coalesceRefreshes } from '../../shared/domain/sessions/refresh-coalescing.ts';
 import { revokeToken, type RevokeTokenDeps } from '../../shared/domain/sessions/revoke-token.ts';
 import { rotateRefreshToken, type RotateRefreshTokenDeps } from '../../shared/domain/sessions/rotate-refresh-token.ts';
 import { clientIp, type TrustedProxies } from '../../shared/http/client-ip.ts';
@@ -69,12 +70,13 @@ function readGrant(req: HttpRequest): v.InferOutput<typeof RefreshBody> {
   return validate(RefreshBody, raw);
 }
 
-/** `POST /v1/token`. */
+/** `POST /v1/token`. Identical requests in flight at once share one rotation (`refresh-coalescing.ts`). */
 export function refreshHandler(deps: TokenRefreshRouteDeps): Handler {
+  const refresh = coalesceRefreshes((input) => rotateRefreshToken(deps, input));
   return async (req) => {
     const body = readGrant(req);
     const client = clientContext(req, deps.trustedProxies);
-    const result = await rotateRefreshToken(deps, { refreshToken: body.refresh_token, clientId: body.client_id, client });
+    const result = await refresh({ refreshToken: body.refresh_token, clientId: body.client_id, client });
     if (!result.ok) {
       const { reason, tenantId, sessionId } = result.error;
       const fields = { reason, tenant_id: tenantId ?? null, session_id: sessionId ?? null, client_id: body.client_id, ip: client.maskedIp };
