@@ -1,30 +1,38 @@
 # Secret Manager (SPEC section 1): the secrets exist here, their VALUES never
 # do. An operator adds versions out of band:
-#   gcloud secrets versions add iam-pepper --data-file=-
-# Functions read them at cold start with @google-cloud/secret-manager, by the
-# version names passed in their environment (functions.tf).
+#   openssl rand 32 | gcloud secrets versions add iam-mfa-kek --data-file=-
+# Functions read them with @google-cloud/secret-manager
+# (shared/adapters/secret-manager/), by secret id, version `latest`.
+#
+# Only the secrets the code reads are here. Their ids are the code's defaults
+# (shared/config.ts, shared/adapters/crypto/*-secrets.ts); the one whose id is
+# configurable gets it through its environment variable.
 
 locals {
   secrets = {
-    # Argon2id `secret` (pepper), 32 random bytes; kept outside the database.
-    "iam-pepper" = {
-      env      = "IAM_PEPPER_SECRET"
-      accessor = ["token", "accounts", "jobs"] # login, password change, rehash-inactive wrapping
+    # Bootstrap platform-admin credential, accepted by the accounts admin API
+    # (`Authorization: IamBootstrap <secret>`) and used by iamctl (issue 3).
+    # shared/config.ts reads its NAME from IAM_BOOTSTRAP_SECRET_NAME.
+    "iam-bootstrap-admin" = {
+      env      = "IAM_BOOTSTRAP_SECRET_NAME"
+      accessor = ["accounts"]
     }
-    # AES-256-GCM key encrypting TOTP seeds at rest (SPEC 4.5).
-    "iam-totp-encryption-key" = {
-      env      = "IAM_TOTP_KEY_SECRET"
+    # AES-256-GCM key-encryption key of the sealed TOTP secrets, 32 bytes
+    # (shared/adapters/crypto/mfa-secrets.ts, docs/mfa.md).
+    "iam-mfa-kek" = {
+      env      = null
       accessor = ["mfa-verify"]
     }
-    # Have I Been Pwned API key for the breach check (SPEC 4.1).
-    "iam-hibp-api-key" = {
-      env      = "IAM_HIBP_KEY_SECRET"
-      accessor = ["accounts"]
+    # Pepper of the recovery-code hashes, 32 bytes (mfa-secrets.ts).
+    "iam-mfa-recovery-pepper" = {
+      env      = null
+      accessor = ["mfa-verify"]
     }
-    # Bootstrap platform-admin credential that iamctl uses (issue 3).
-    "iam-bootstrap-admin" = {
-      env      = "IAM_BOOTSTRAP_ADMIN_SECRET"
-      accessor = ["accounts"]
+    # Key-encryption key of the refresh grace window's sealed successors,
+    # 32 bytes (shared/adapters/crypto/refresh-grace-secrets.ts).
+    "iam-refresh-grace-kek" = {
+      env      = null
+      accessor = ["refresh"]
     }
   }
 
@@ -34,12 +42,13 @@ locals {
     }
   ]...)
 
-  # Environment variables per function: the version name of each secret it may read.
+  # Environment variables per function: the secret id, for the secrets whose
+  # id the code takes from its environment.
   secret_env = {
     for fn in local.function_names : fn => {
       for name, s in local.secrets :
-      s.env => "${google_secret_manager_secret.secret[name].id}/versions/latest"
-      if contains(s.accessor, fn)
+      s.env => name
+      if s.env != null && contains(s.accessor, fn)
     }
   }
 }
