@@ -156,7 +156,7 @@ export function webauthnRoutes(deps: WebauthnRouteDeps): Route[] {
           throw registrationError(r);
         }
         deps.log.info('webauthn credential registered', { ...log, factor_id: r.factorId, uv: r.userVerified });
-        return json(201, { factor_id: r.factorId, method: 'webauthn', mfa_methods: r.methods });
+        return json(200, { factor_id: r.factorId, method: 'webauthn', mfa_methods: r.methods });
       },
     },
     {
