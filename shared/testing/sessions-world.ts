@@ -127,14 +127,23 @@ export interface SeededFamily {
  */
 export async function seedFamilies(
   stores: Stores,
-  input: { readonly tenantId: string; readonly region: Region; readonly count: number; readonly users: number; readonly nowMs: number; readonly userPrefix?: string },
+  input: {
+    readonly tenantId: string;
+    readonly region: Region;
+    readonly count: number;
+    readonly users: number;
+    readonly nowMs: number;
+    readonly userPrefix?: string;
+    /** More families of this user, already stored (`users` is then ignored). */
+    readonly existingUser?: string;
+  },
 ): Promise<readonly SeededFamily[]> {
   const db = stores.databases.regions[input.region];
   const tenant = await stores.uow.run(input.region, (tx) => tx.tenants.get(input.tenantId));
   if (tenant === undefined) throw new Error(`tenant ${input.tenantId} not seeded`);
   const prefix = input.userPrefix ?? 'u';
-  const userIds = Array.from({ length: input.users }, (_, i) => `${prefix}${i}`);
-  for (const userId of userIds) {
+  const userIds = input.existingUser !== undefined ? [input.existingUser] : Array.from({ length: input.users }, (_, i) => `${prefix}${i}`);
+  for (const userId of input.existingUser !== undefined ? [] : userIds) {
     await stores.uow.run(input.region, async (tx) => tx.users.create(aUser(input.tenantId, userId)));
   }
   const seeded: SeededFamily[] = [];
