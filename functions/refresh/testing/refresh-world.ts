@@ -8,13 +8,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRefreshGraceCipher, DEFAULT_REFRESH_GRACE_KEK_SECRET } from '../../../shared/adapters/crypto/refresh-grace-secrets.ts';
 import { cryptoRandom, fixedClock } from '../../../shared/adapters/local/clock.ts';
-import { createLocalKeyRing, type LocalKeyRing } from '../../../shared/adapters/local/local-key-ring.ts';
+import { createLocalKeyRing } from '../../../shared/adapters/local/local-key-ring.ts';
 import { memoryKeyStore } from '../../../shared/adapters/local/local-key-ring-memory.ts';
 import { createMemoryStores } from '../../../shared/adapters/memory/stores.ts';
 import type { Stores } from '../../../shared/adapters/store/stores.ts';
 import type { User } from '../../../shared/domain/accounts/user.ts';
 import type { AuditEvent, OutboxRow } from '../../../shared/domain/outbox/event.ts';
-import type { Clock, PlatformEpochSource } from '../../../shared/domain/ports.ts';
+import type { Clock, KeyRing, PlatformEpochSource } from '../../../shared/domain/ports.ts';
 import type { RevokeTokenDeps } from '../../../shared/domain/sessions/revoke-token.ts';
 import type { RevocationEpoch } from '../../../shared/domain/sessions/revocation-epoch.ts';
 import type { RefreshRiskCheck, RotateRefreshTokenDeps } from '../../../shared/domain/sessions/rotate-refresh-token.ts';
@@ -44,6 +44,8 @@ export interface RefreshWorldOptions {
   readonly policy?: PolicyInput;
   /** The platform epoch source; a settable stub by default. */
   readonly platformEpochs?: PlatformEpochSource;
+  /** The key ring that signs; a local ring in memory by default. */
+  readonly keyRing?: KeyRing;
 }
 
 /** Builds the world (seeds the tenants). */
@@ -51,7 +53,7 @@ export async function refreshWorld(options: RefreshWorldOptions = {}) {
   const stores = options.stores ?? createMemoryStores();
   const fixed = fixedClock(T0);
   const clock: Clock = options.clock ?? fixed;
-  const keyRing: LocalKeyRing = createLocalKeyRing(memoryKeyStore(), { clock });
+  const keyRing: KeyRing = options.keyRing ?? createLocalKeyRing(memoryKeyStore(), { clock });
   const kek = new Uint8Array(randomBytes(32));
   const platform = { epoch: undefined as RevocationEpoch | undefined };
   const platformEpochs: PlatformEpochSource = options.platformEpochs ?? { current: async () => platform.epoch };
