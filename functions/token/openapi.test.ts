@@ -29,7 +29,7 @@ function served(): string[] {
   const token = tokenRoutes({ keyRing: {} as never, issuer: 'http://x', login: {} as never });
   const accounts = accountsRoutes({} as never);
   const mfa = mfaVerifyRoutes({} as never);
-  const refresh = refreshFunctionRoutes({ sessions: {} as never });
+  const refresh = refreshFunctionRoutes({ token: {} as never, sessions: {} as never });
   return [...token, ...accounts, ...mfa, ...refresh].map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
 }
 
