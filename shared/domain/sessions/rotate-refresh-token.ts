@@ -154,7 +154,6 @@ interface Prepared {
   readonly tenantId: string;
   readonly hash: string;
   readonly successor: IssuedOpaqueToken;
-  readonly mfa: IssuedOpaqueToken;
   readonly revocation: FamilyRevocationIds;
   readonly nowMs: number;
   readonly platformEpoch: { readonly epoch: string } | undefined;
@@ -173,13 +172,12 @@ export async function rotateRefreshToken(deps: RotateRefreshTokenDeps, input: Ro
   const region = await deps.directory.regionOf(tenantId);
   if (region === undefined) return refusal('unknown_tenant', tenantId);
   const nowMs = deps.clock.now();
-  const [hash, successor, mfa, platformEpoch] = await Promise.all([
+  const [hash, successor, platformEpoch] = await Promise.all([
     hashOpaqueToken(input.refreshToken),
     issueOpaqueToken(deps.random, 'rt', tenantId),
-    issueOpaqueToken(deps.random, 'mfa', tenantId),
     deps.platformEpochs.current(),
   ]);
-  const prepared: Prepared = { tenantId, hash, successor, mfa, revocation: familyRevocationIds(deps.random), nowMs, platformEpoch };
+  const prepared: Prepared = { tenantId, hash, successor, revocation: familyRevocationIds(deps.random), nowMs, platformEpoch };
 
   let risk: RiskLevel | undefined = deps.risk === undefined ? 'allow' : undefined;
   let decision = await deps.uow.run(region, (tx) => decide(deps, tx, input, prepared, risk));
@@ -292,8 +290,10 @@ async function decide(
   if (risk === 'step_up' || risk === 'hardware_step_up') {
     const methods = stepUpMethods(user, risk);
     if (methods === undefined) return { kind: 'refuse', reason: 'step_up_impossible', sessionId };
+    // Made here, not before the transaction: only a step-up needs one (a rerun makes another; only the committed one is returned).
+    const mfa = await issueOpaqueToken(deps.random, 'mfa', p.tenantId);
     const mfaRecord: MfaTokenRecord = {
-      token_hash: p.mfa.hash,
+      token_hash: mfa.hash,
       tenant_id: p.tenantId,
       user_id: user.user_id,
       client_id: record.client_id,
@@ -307,7 +307,7 @@ async function decide(
       expires_at: new Date(p.nowMs + MFA_TOKEN_TTL_SECONDS * 1000).toISOString(),
     };
     tx.mfaTokens.create(mfaRecord);
-    return { kind: 'mfa_required', family, mfaToken: p.mfa.token, methods };
+    return { kind: 'mfa_required', family, mfaToken: mfa.token, methods };
   }
 
   const grace = tenant.policy.session.refresh_grace_seconds;
