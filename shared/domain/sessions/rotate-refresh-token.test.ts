@@ -103,6 +103,7 @@ describe('rotateRefreshToken: grace window and reuse', () => {
     expect(family?.revoked_reason).toBe('reuse_detected');
     expect(family?.revoked_at).toBe('2026-03-01T12:00:10.001Z');
     expect((await w.record(first.body.refresh_token))?.status).toBe('revoked');
+    expect((await w.record(token))?.successor_sealed).toBeNull();
     expect(refused(await refresh(w, first.body.refresh_token)).reason).toBe('revoked');
     const events = (await w.outbox()).filter((e) => e.type === 'iam.session.reuse_detected.v1');
     expect(events).toHaveLength(1);

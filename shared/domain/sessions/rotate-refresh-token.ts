@@ -280,7 +280,9 @@ async function decide(
       { reason: 'reuse_detected', actor: REFRESH_ACTOR, at: now, requestId: input.client.requestId, details: { ip: input.client.maskedIp, token: p.hash } },
       p.revocation,
     );
-    if (successorRecord !== undefined && successorRecord.status === 'active') tx.refreshTokens.put({ ...successorRecord, status: 'revoked', successor_sealed: null });
+    if (successorRecord !== undefined && successorRecord.status === 'active') tx.refreshTokens.put({ ...successorRecord, status: 'revoked' });
+    // The sealed successor is of no use any more: shred it.
+    if (record.successor_sealed !== undefined && record.successor_sealed !== null) tx.refreshTokens.put({ ...record, successor_sealed: null, grace_until: null });
     return { kind: 'refuse', reason: 'reuse_detected', sessionId };
   }
 
