@@ -33,13 +33,13 @@ const clients = new Map<string, Firestore>();
 
 /**
  * The Firestore client of the platform database, built once per process
- * (REST transport: it loads faster than gRPC at cold start).
+ * (gRPC, like every other client: see `firestore-database.ts`).
  */
 export function platformFirestore(db: PlatformDatabase): Firestore {
   const key = `${db.projectId}/${db.databaseId}/${db.emulatorHost ?? ''}`;
   let client = clients.get(key);
   if (client === undefined) {
-    client = new Firestore({ projectId: db.projectId, databaseId: db.databaseId, preferRest: true, ...emulatorSettings(db.emulatorHost) });
+    client = new Firestore({ projectId: db.projectId, databaseId: db.databaseId, ...emulatorSettings(db.emulatorHost) });
     clients.set(key, client);
   }
   return client;
