@@ -7,7 +7,7 @@ import { MFA_TOKENS } from '../../shared/adapters/store/mfa-token-repo.ts';
 import { SESSIONS } from '../../shared/adapters/store/session-repo.ts';
 import { DEV_MAILBOX } from '../../shared/adapters/local/dev-mailbox.ts';
 import { hashOpaqueToken } from '../../shared/domain/tokens/opaque-token.ts';
-import { loginBody, loginFixture, withoutRequestId } from './testing/login-fixture.ts';
+import { AUDIENCE, loginBody, loginFixture, withoutRequestId } from './testing/login-fixture.ts';
 
 type F = ReturnType<typeof loginFixture>;
 
@@ -204,6 +204,22 @@ describe('POST /v1/magic-link/redeem', () => {
     expect(res.body).toMatchObject({ error: 'mfa_required', methods: ['webauthn'], mfa_token: expect.stringMatching(/^mfa\.acme\./) });
     const rows = await f.stores.databases.regions.eu.query(MFA_TOKENS, {});
     expect(rows.map((r) => r.data['amr'])).toEqual([['email']]);
+    expect(await f.stores.databases.regions.eu.query(MAGIC_LINKS, {})).toEqual([]);
+  });
+
+  it('a mandated user without a factor gets 403 mfa_enrollment_required with an enrollment token, no mfa_token, and the link is spent', async () => {
+    const f = loginFixture();
+    await f.seedTenant('acme', 'eu', { mfa: { required_for_roles: ['staff'] } });
+    const carol = await f.addUser({ tenantId: 'acme', email: 'carol@example.com', roles: ['staff'] });
+    const token = await linkFor(f, 'acme', 'carol@example.com');
+    const res = await f.post('/v1/magic-link/redeem', { token });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body).toMatchObject({ error: 'mfa_enrollment_required', enrollment_token: expect.any(String), methods: expect.arrayContaining(['totp']) });
+    const claims = decodeJwt(res.body['enrollment_token'] as string);
+    expect(claims).toMatchObject({ sub: carol.user_id, tid: 'acme', amr: ['email'] });
+    expect(claims['aud']).not.toBe(AUDIENCE);
+    expect(await f.stores.databases.regions.eu.query(MFA_TOKENS, {})).toEqual([]);
+    expect(await f.stores.databases.regions.eu.query(SESSIONS, {})).toEqual([]);
     expect(await f.stores.databases.regions.eu.query(MAGIC_LINKS, {})).toEqual([]);
   });
 

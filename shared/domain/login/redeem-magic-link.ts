@@ -1,15 +1,18 @@
 /**
  * `POST /v1/magic-link/redeem` `{token}`: the login token body with
- * `amr: ["email"]` (or `mfa_required` for a user with a factor), the link
+ * `amr: ["email"]` (or `mfa_required` for a user with a factor, or 403
+ * `mfa_enrollment_required` with an enrollment token when the policy mandates
+ * a factor the user has not enrolled, exactly as a password login), the link
  * consumed once, and the account RECOVERED: every lockout counter of its
  * email is cleared (SPEC section 4 item 1). The tenant's SSO policy is checked
  * again at redemption: it may have changed since the link was sent.
  */
-import type { IamError } from '../errors.ts';
+import { IamError } from '../errors.ts';
+import { mintEnrollmentToken } from '../mfa/enrollment-token.ts';
 import type { Clock, TenantDirectory, UnitOfWork } from '../ports.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { hashOpaqueToken, parseOpaqueToken } from '../tokens/opaque-token.ts';
-import { loginSuccess, prepareLogin, unchangedSince, writeLogin, type ClientContext, type FinishLoginDeps, type LoginSuccess } from './finish-login.ts';
+import { loginSuccess, mfaRequirement, prepareLogin, unchangedSince, writeLogin, type ClientContext, type FinishLoginDeps, type LoginSuccess } from './finish-login.ts';
 import { lockoutEmailHash } from './lockout.ts';
 import { invalidGrant, ssoRequired } from './login-errors.ts';
 import { magicLinkAllowed } from './sso-policy.ts';
@@ -53,6 +56,10 @@ export async function redeemMagicLink(deps: RedeemMagicLinkDeps, input: RedeemMa
 
   const emailHash = await lockoutEmailHash(user.email);
   const nowMs = deps.clock.now();
+  // A mandate the user has not met: no mfa_token nobody could pass, but an
+  // enrollment token, as for a password login (docs/mfa.md).
+  const requirement = mfaRequirement(user, tenant.policy);
+  const enroll = requirement?.enrollmentRequired === true;
   const prepared = await prepareLogin(deps, {
     tenant,
     user,
@@ -70,9 +77,19 @@ export async function redeemMagicLink(deps: RedeemMagicLinkDeps, input: RedeemMa
     if (still === undefined || !unchangedSince(user, current)) return undefined;
     const count = await tx.lockouts.clearAccount(tenantId, emailHash);
     tx.magicLinks.delete(tenantId, hash);
+    if (enroll) return count;
     if (prepared.kind === 'tokens') tx.users.put({ ...current, last_login_at: new Date(nowMs).toISOString() });
     writeLogin(tx, prepared);
     return count;
   });
-  return cleared === undefined ? fail(invalidGrant()) : ok({ ...loginSuccess(prepared), tenantId, clearedLockouts: cleared });
+  if (cleared === undefined) return fail(invalidGrant());
+  if (enroll) {
+    const token = await mintEnrollmentToken(deps, { tenantId, userId: user.user_id, amr: ['email'], nowMs });
+    return fail(
+      new IamError('mfa_enrollment_required', 'the policy requires a second factor: enrol one, then log in again', {
+        fields: { enrollment_token: token.token, expires_in: token.expiresIn, methods: [...(requirement?.methods ?? [])] },
+      }),
+    );
+  }
+  return ok({ ...loginSuccess(prepared), tenantId, clearedLockouts: cleared });
 }
