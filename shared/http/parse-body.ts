@@ -52,11 +52,14 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
   return issues
     .slice(0, 5)
     .map((issue) => {
-      const path = (issue.path ?? []).map((p) => String(p.key)).join('.');
+      // Field names come from the client: bound them so a description stays short.
+      const path = (issue.path ?? []).map((p) => String(p.key).slice(0, 64)).join('.');
       if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
         return `unknown field '${path}'`;
       }
       if (issue.received === 'undefined') return `'${path}' is required`;
+      // A message the schema set itself names the rule; valibot's own ("Invalid ...") may echo the value.
+      if (!issue.message.startsWith('Invalid ')) return `'${path || 'body'}' is invalid: ${issue.message}`;
       return `'${path || 'body'}' is invalid: expected ${issue.expected ?? issue.type}`;
     })
     .join('; ');

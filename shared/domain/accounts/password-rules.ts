@@ -38,8 +38,9 @@ export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { min_length: DEFAULT_MIN
 
 /**
  * What {@link checkPassword} found. `ok` carries the normalised password: hash
- * exactly that. Handlers map every other outcome to a 400 (`weak_password`
- * for `too_short`, `invalid_request` for `too_long` and `malformed`).
+ * exactly that. Handlers map every other outcome to a 400: where a password is
+ * set, `weak_password` with a `reason` (`too_short`, `too_long`); see
+ * docs/passwords.md for the login side.
  */
 export type PasswordCheck =
   | { readonly kind: 'ok'; readonly password: string }
