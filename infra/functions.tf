@@ -41,6 +41,7 @@ locals {
       IAM_FIRESTORE_DATABASES     = join(",", [for region, db in local.regional_databases : "${region}=${db.name}"])
       IAM_PLATFORM_DATABASE       = local.platform_database
       IAM_EVENTS_TOPIC            = "iam-events"
+      IAM_TRUSTED_PROXIES         = join(",", concat(var.trusted_proxies, ["${google_compute_global_address.edge.address}/32"]))
       LOG_LEVEL                   = var.log_level
     },
     # The next (pre-published) and previous (still verifying) keys, when set.

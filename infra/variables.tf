@@ -98,6 +98,18 @@ variable "erasure_publishers" {
   default     = []
 }
 
+variable "trusted_proxies" {
+  description = <<-EOT
+    CIDRs whose X-Forwarded-For entries the functions trust when finding the
+    client IP (shared/http/client-ip.ts): the external HTTPS load balancer's
+    address and Google's front ends that connect to Cloud Run. Without them
+    every client looks like the proxy, and per-(account, IP) lockout becomes
+    per-account (R-09). Check the peer addresses on a real deployment.
+  EOT
+  type        = list(string)
+  default     = ["35.191.0.0/16", "130.211.0.0/22", "169.254.0.0/16"]
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every function (shared/config.ts)."
   type        = string

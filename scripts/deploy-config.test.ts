@@ -170,6 +170,12 @@ describe('infra/*.tf: the security invariants', () => {
     expect(tf).toContain('service_account_email            = google_service_account.function[each.key].email');
   });
 
+  it('tells every function which proxies to trust for the client IP (per-IP lockout, R-09)', () => {
+    // Without it the Cloud Run peer is taken for the client and lockout turns per-account.
+    expect(functionSettings).toMatch(/^\s*IAM_TRUSTED_PROXIES\s*=\s*join\(",", concat\(var\.trusted_proxies, \["\$\{google_compute_global_address\.edge\.address\}\/32"\]\)\)/m);
+    expect(read('infra/variables.tf')).toContain('variable "trusted_proxies" {');
+  });
+
   it('runs Node 24', () => {
     expect(tf).toMatch(/runtime\s*=\s*"nodejs24"/);
     expect(tf).not.toMatch(/nodejs(1\d|20|22)/);
