@@ -61,6 +61,12 @@ const PROBES: Readonly<Record<string, Probe>> = {
   },
 };
 
+/** Functions whose every route needs a prior login: the first refusal of a real route. */
+const FIRST_REFUSAL: Readonly<Record<string, Probe>> = {
+  accounts: { method: 'POST', path: '/v1/me/password', body: () => ({ type: 'application/json', data: '{}' }), label: 'Bearer check (first refusal)' },
+  'mfa-verify': { method: 'POST', path: '/v1/mfa/verify', body: () => ({ type: 'application/json', data: '{}' }), label: 'body check (first refusal)' },
+};
+
 /** One function to measure. */
 interface Target {
   readonly name: string;
@@ -89,7 +95,14 @@ export async function run(): Promise<BenchReport> {
   try {
     const env = {
       ...process.env,
-      ...functionEnv({ projectId: LOCAL_PROJECT_ID, issuer: 'http://127.0.0.1:8080', firestoreHost: firestore.host, pubsubHost: pubsub.host }),
+      ...functionEnv({
+        projectId: LOCAL_PROJECT_ID,
+        issuer: 'http://127.0.0.1:8080',
+        firestoreHost: firestore.host,
+        pubsubHost: pubsub.host,
+        // As deployed: the build bakes a compile cache in (`npm run gcp-build`); here the warm-up run fills it.
+        ...(process.env['BENCH_NO_COMPILE_CACHE'] === '1' ? {} : { compileCacheDir: path.join(root, '.local', 'bench', 'compile-cache') }),
+      }),
     };
     const hello = helloFunction();
     const targets: Target[] = [
@@ -99,7 +112,7 @@ export async function run(): Promise<BenchReport> {
         return {
           name,
           source: path.join('functions', name, 'index.ts'),
-          probe: probe ?? { method: 'POST' as const, path: '/v1/mfa/verify', body: () => ({ type: 'application/json', data: '{}' }), label: 'first refusal' },
+          probe: probe ?? FIRST_REFUSAL[name] ?? { method: 'GET' as const, path: '/', label: 'first answer' },
           needs2xx: probe !== undefined,
         };
       }),
@@ -130,6 +143,7 @@ export async function run(): Promise<BenchReport> {
       }),
       notes: [
         'spawn = child_process.spawn of `node functions-framework/build/src/main.js --target=NAME --source=...` with the npm start environment',
+        `compile cache: ${process.env['BENCH_NO_COMPILE_CACHE'] === '1' ? 'off (BENCH_NO_COMPILE_CACHE=1)' : 'on, NODE_COMPILE_CACHE filled by the warm-up run (as the deployed build bakes it in); BENCH_NO_COMPILE_CACHE=1 measures without'}`,
         'ready = first 2xx to the probe request, retried every 10 ms until the port listens; "first answer" rows count any status',
         `reference = a bare functions-framework hello function measured in the same run; ${RUNS} runs each, fresh emulators on free ports`,
         `machine: ${process.platform} ${process.arch}, ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1)} at the end (numbers move with load)`,

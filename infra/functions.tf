@@ -42,6 +42,8 @@ locals {
       IAM_PLATFORM_DATABASE       = local.platform_database
       IAM_EVENTS_TOPIC            = "iam-events"
       IAM_TRUSTED_PROXIES         = join(",", concat(var.trusted_proxies, ["${google_compute_global_address.edge.address}/32"]))
+      # V8 code compiled at build time by `npm run gcp-build` (scripts/warm-compile-cache.ts).
+      NODE_COMPILE_CACHE          = "/workspace/.cache/node-compile"
       LOG_LEVEL                   = var.log_level
     },
     # The next (pre-published) and previous (still verifying) keys, when set.

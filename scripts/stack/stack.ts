@@ -129,7 +129,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const [firestore, pubsub] = emulators as [Emulator, Emulator];
 
     const issuer = `http://127.0.0.1:${ports.edgeHttp}`;
-    const env = functionEnv({ projectId, issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host });
+    const env = functionEnv({ projectId, issuer, firestoreHost: firestore.host, pubsubHost: pubsub.host, compileCacheDir: path.join(stateDir, 'compile-cache') });
     // accounts (docs/accounts.md): the bootstrap secret in .local/secrets (created once, random) and the dev breach list.
     Object.assign(env, localAccountsEnv(root, stateDir));
     // mfa-verify (docs/mfa.md): the TOTP key-encryption key and the recovery-code pepper, in the same directory.
