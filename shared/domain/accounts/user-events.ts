@@ -18,8 +18,8 @@ export type UserEventType =
 export interface UserChangeRecord {
   readonly tenantId: string;
   readonly userId: string;
-  /** The outbox event type; null to write the audit event only. */
-  readonly type: UserEventType | null;
+  /** The outbox event type (a user event, or another event about the user such as MFA); null to write the audit event only. */
+  readonly type: `iam.${string}.v1` | null;
   /** Event data besides `tenant_id` and `user_id` (ids and role names only). */
   readonly data?: Readonly<Record<string, unknown>>;
   /** The audit action, e.g. `user.created`. */
@@ -33,7 +33,7 @@ export interface UserChangeRecord {
 }
 
 /** Buffers the outbox event (when `type` is set) and the audit event. Returns the event id, or null. */
-export function recordUserChange(tx: TxRepos, random: Random, r: UserChangeRecord): string | null {
+export function recordUserChange(tx: Pick<TxRepos, 'outbox' | 'audit'>, random: Random, r: UserChangeRecord): string | null {
   let eventId: string | null = null;
   if (r.type !== null) {
     const subject = `user/${r.userId}`;

@@ -4,7 +4,8 @@
  * only: never a secret, a code or an email. The ordering key is the user, so
  * a user's MFA events stay ordered with their other user events.
  */
-import { EVENT_SOURCE, type Actor, type AuditEvent, type DomainEvent } from '../outbox/event.ts';
+import { recordUserChange } from '../accounts/user-events.ts';
+import type { Actor } from '../outbox/event.ts';
 import type { Random, TxRepos } from '../ports.ts';
 
 /** The MFA event types iam-service emits. */
@@ -30,33 +31,6 @@ export interface MfaChangeRecord {
 
 /** Buffers the outbox event (when `type` is set) and the audit event. Returns the event id, or null. */
 export function recordMfaChange(tx: Pick<TxRepos, 'outbox' | 'audit'>, random: Random, r: MfaChangeRecord): string | null {
-  const subject = `user/${r.userId}`;
-  let eventId: string | null = null;
-  if (r.type !== null) {
-    const event: DomainEvent = {
-      id: random.uuid(),
-      type: r.type,
-      source: EVENT_SOURCE,
-      subject,
-      time: r.at,
-      tenant_id: r.tenantId,
-      ordering_key: subject,
-      data: { tenant_id: r.tenantId, user_id: r.userId, ...r.data },
-    };
-    tx.outbox.add(event, r.at);
-    eventId = event.id;
-  }
-  const audit: AuditEvent = {
-    id: random.uuid(),
-    tenant_id: r.tenantId,
-    at: r.at,
-    actor: r.actor,
-    action: r.action,
-    target: subject,
-    event_id: eventId,
-    request_id: r.requestId,
-    details: r.details ?? {},
-  };
-  tx.audit.add(audit);
-  return eventId;
+  // Same records as any user change: subject and ordering key `user/<id>`.
+  return recordUserChange(tx, random, r);
 }
