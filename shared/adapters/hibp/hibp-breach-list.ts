@@ -12,6 +12,7 @@ import type { BreachList } from '../../domain/ports.ts';
 import type { Logger } from '../../log.ts';
 import { type BreachMetrics, type FailOpenReason, createBreachMetrics } from './metrics.ts';
 import { parseRange, rangeKey } from './range-format.ts';
+import { readCapped } from '../http/read-capped.ts';
 
 /** The public range API. */
 export const HIBP_RANGE_BASE_URL = 'https://api.pwnedpasswords.com';
@@ -100,23 +101,4 @@ function errorName(err: unknown): string {
   if (!(err instanceof Error)) return 'unknown';
   const cause = (err as { cause?: { code?: unknown } }).cause;
   return typeof cause?.code === 'string' ? cause.code : err.name;
-}
-
-/** The body as text, or undefined past `max` bytes. Aborting the fetch's signal aborts this read too. */
-async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -14,6 +14,7 @@
 import * as v from 'valibot';
 import type { RiskSignals } from '../../domain/mfa/risk/classifier-policy.ts';
 import type { RiskClassifier, RiskClassifierOutcome } from '../../domain/ports.ts';
+import { readCapped } from '../http/read-capped.ts';
 
 /** The default timeout: the classifier sits on the login path. */
 export const DEFAULT_CLASSIFIER_TIMEOUT_MS = 300;
@@ -75,23 +76,4 @@ export function createHttpRiskClassifier(options: HttpRiskClassifierOptions): Ri
       }
     },
   };
-}
-
-/** The body as text, or undefined past `max` bytes. Aborting the fetch's signal aborts this read too. */
-async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
