@@ -198,4 +198,21 @@ describe('acceptance: POST /v1/login through the edge on the emulator', () => {
     expect(redeemed.status, JSON.stringify(redeemed.body)).toBe(200);
     expect((await login('bob@example.com', PASSWORD, '127.0.0.2')).status).toBe(200);
   }, 60_000);
+
+  it('magic links are rate-limited per address: the 4th request in 15 minutes answers the same 202 but mails nothing', async () => {
+    const dave = await addUser('dave@example.com');
+    const { DEV_MAILBOX } = await import('../../shared/adapters/local/dev-mailbox.ts');
+    const { MAGIC_LINKS } = await import('../../shared/adapters/store/magic-link-repo.ts');
+    const mails = async () => (await stores.databases.platform.query(DEV_MAILBOX, { where: [['to', '==', 'dave@example.com']] })).length;
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await post('/v1/magic-link', { tenant_id: 'acme', email: 'dave@example.com' }, '127.0.0.6');
+      answers.push(strip(res));
+      expect(await mails()).toBe(Math.min(i + 1, 3));
+    }
+    for (const a of answers) expect(a).toEqual({ status: 202, body: { status: 'accepted' } });
+    expect(await stores.databases.regions.eu.query(MAGIC_LINKS, { where: [['user_id', '==', dave.user_id]] })).toHaveLength(3);
+    const outcomes = output.filter((l) => l.includes('magic link requested') && l.includes('"tenant_id":"acme"')).map((l) => (JSON.parse(l) as { outcome: string }).outcome);
+    expect(outcomes.slice(-4)).toEqual(['sent', 'sent', 'sent', 'throttled']);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@
  */
 import type { User } from './accounts/user.ts';
 import type { LockoutCounter, LockoutKey } from './login/lockout.ts';
+import type { MagicLinkThrottle } from './login/magic-link-throttle.ts';
 import type { MagicLinkRecord, MfaTokenRecord } from './login/one-time-tokens.ts';
 import type { RiskSignals } from './mfa/risk/classifier-policy.ts';
 import type { RiskCacheEntry } from './mfa/risk/risk-cache.ts';
@@ -215,6 +216,17 @@ export interface MagicLinkRepo {
 }
 
 /**
+ * Each user's magic-link quota (`shared/domain/login/magic-link-throttle.ts`),
+ * in the tenant's region: ids and instants only, no email.
+ */
+export interface MagicLinkThrottleRepo {
+  /** The user's record, or undefined (also for another tenant's or user's). */
+  get(tenantId: string, userId: string): Promise<MagicLinkThrottle | undefined>;
+  /** Writes the user's record, replacing the previous one. */
+  put(throttle: MagicLinkThrottle): void;
+}
+
+/**
  * Revocation epochs (`shared/domain/sessions/revocation-epoch.ts`), one
  * document per scope: a tenant's in its region (`TxRepos`), the platform's
  * in the platform database (`PlatformTxRepos`).
@@ -386,6 +398,7 @@ export interface TxRepos {
   readonly refreshTokens: RefreshTokenRepo;
   readonly mfaTokens: MfaTokenRepo;
   readonly magicLinks: MagicLinkRepo;
+  readonly magicLinkThrottles: MagicLinkThrottleRepo;
   readonly mfaFactors: MfaFactorRepo;
   readonly recoveryCodes: RecoveryCodeRepo;
   readonly mfaAttempts: MfaAttemptRepo;

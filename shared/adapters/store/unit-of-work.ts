@@ -10,6 +10,7 @@ import type { BeforeCommit, DocDatabase, DocTransaction } from './documents.ts';
 import { inboxRepo } from './inbox-repo.ts';
 import { lockoutRepo } from './lockout-repo.ts';
 import { magicLinkRepo } from './magic-link-repo.ts';
+import { magicLinkThrottleRepo } from './magic-link-throttle-repo.ts';
 import { mfaAttemptRepo } from './mfa-attempt-repo.ts';
 import { mfaFactorRepo } from './mfa-factor-repo.ts';
 import { mfaTokenRepo } from './mfa-token-repo.ts';
@@ -40,6 +41,7 @@ export function txRepos(region: Region, tx: DocTransaction): TxRepos {
     refreshTokens: refreshTokenRepo(tx),
     mfaTokens: mfaTokenRepo(tx),
     magicLinks: magicLinkRepo(tx),
+    magicLinkThrottles: magicLinkThrottleRepo(tx),
     mfaFactors: mfaFactorRepo(tx),
     recoveryCodes: recoveryCodeRepo(tx),
     mfaAttempts: mfaAttemptRepo(tx),

@@ -6,11 +6,14 @@
  * made and the tenant and user are read in every case. For an active user of
  * a tenant that allows magic links (`magicLinkAllowed`), the link is stored
  * (only its hash, 15 minutes, single use) and mailed through the `Mailer`
- * port. The outcome is returned for the handler's log, never for the client.
+ * port, unless the user's quota is spent (`magic-link-throttle.ts`, counted
+ * in the transaction that stores the link); then nothing is stored or mailed. The outcome is returned for the handler's log,
+ * never for the client.
  */
 import { normalizeEmail } from '../accounts/normalize-email.ts';
 import type { Clock, Mailer, Random, TenantDirectory, UnitOfWork } from '../ports.ts';
 import { issueOpaqueToken } from '../tokens/opaque-token.ts';
+import { admitMagicLink } from './magic-link-throttle.ts';
 import { MAGIC_LINK_TTL_SECONDS, type MagicLinkRecord } from './one-time-tokens.ts';
 import { magicLinkAllowed } from './sso-policy.ts';
 
@@ -33,7 +36,7 @@ export interface RequestMagicLinkInput {
 }
 
 /** What happened, for logs only: the client always sees 202. */
-export type MagicLinkOutcome = 'sent' | 'bad_email' | 'unknown_tenant' | 'unknown_user' | 'sso_required' | 'mail_failed';
+export type MagicLinkOutcome = 'sent' | 'bad_email' | 'unknown_tenant' | 'unknown_user' | 'sso_required' | 'throttled' | 'mail_failed';
 
 /** Sends a magic link when it may. Never refuses; throws only on a storage outage. */
 export async function requestMagicLink(
@@ -52,6 +55,9 @@ export async function requestMagicLink(
     if (tenant === undefined) return 'unknown_tenant' as const;
     if (!magicLinkAllowed(tenant.policy)) return 'sso_required' as const;
     if (user === undefined || user.status !== 'active') return 'unknown_user' as const;
+    // Counted here, in the transaction that stores the link, so parallel requests cannot exceed the quota.
+    const admission = admitMagicLink(tenant.tenant_id, user.user_id, await tx.magicLinkThrottles.get(tenant.tenant_id, user.user_id), nowMs);
+    if (admission.kind === 'throttled') return 'throttled' as const;
     const record: MagicLinkRecord = {
       token_hash: issued.hash,
       tenant_id: tenant.tenant_id,
@@ -62,6 +68,7 @@ export async function requestMagicLink(
       expires_at: new Date(nowMs + MAGIC_LINK_TTL_SECONDS * 1000).toISOString(),
     };
     tx.magicLinks.create(record);
+    tx.magicLinkThrottles.put(admission.throttle);
     return record;
   });
   if (typeof stored === 'string') return { outcome: stored };

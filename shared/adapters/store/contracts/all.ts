@@ -4,6 +4,7 @@ import { documentContract } from './documents.contract.ts';
 import type { StoresFactory } from './fixtures.ts';
 import { inboxRepoContract } from './inbox-repo.contract.ts';
 import { lockoutRepoContract } from './lockout-repo.contract.ts';
+import { magicLinkThrottleRepoContract } from './magic-link-throttle-repo.contract.ts';
 import { mfaReposContract } from './mfa-repos.contract.ts';
 import { oneTimeTokenReposContract } from './one-time-token-repos.contract.ts';
 import { outboxRepoContract } from './outbox-repo.contract.ts';
@@ -30,6 +31,7 @@ export function storageContracts(backend: string, makeStores: StoresFactory): vo
   lockoutRepoContract(backend, makeStores);
   sessionRepoContract(backend, makeStores);
   oneTimeTokenReposContract(backend, makeStores);
+  magicLinkThrottleRepoContract(backend, makeStores);
   userRepoContract(backend, makeStores);
   revocationRepoContract(backend, makeStores);
   riskReposContract(backend, makeStores);
