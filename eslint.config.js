@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.local/**', 'coverage/**', 'infra/**'] },
+  { ignores: ['node_modules/**', '.local/**', 'coverage/**', 'infra/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
