@@ -8,11 +8,12 @@
  * The Firestore data (every database) is saved on stop and restored at the
  * next start, under `.local/firestore/<project>/`.
  *
- *   npm start [-- --strict] [-- --quiet] [-- --fresh]
+ *   npm start [-- --strict] [-- --quiet] [-- --fresh] [-- --bundled]
  *
  * --strict  exit when any function fails to start (default: keep going, its routes answer 503)
  * --quiet   do not echo function logs to the terminal (they are always in .local/logs/)
  * --fresh   start with an empty Firestore (also IAM_STACK_FRESH=1); the save is set aside, not deleted
+ * --bundled run each function from its bundle (`npm run build`'s output, built into .local/dist): what is deployed
  *
  * Ports move with IAM_STACK_PORT_BASE (default 8000) or IAM_STACK_EDGE_HTTP_PORT,
  * IAM_STACK_EDGE_HTTPS_PORT, IAM_STACK_FIRESTORE_PORT, IAM_STACK_PUBSUB_PORT;
@@ -30,7 +31,7 @@ process.env['METADATA_SERVER_DETECTION'] = 'none';
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
-  process.stdout.write('usage: npm start [-- --strict] [-- --quiet] [-- --fresh]   (see docs/local-stack.md)\n');
+  process.stdout.write('usage: npm start [-- --strict] [-- --quiet] [-- --fresh] [-- --bundled]   (see docs/local-stack.md)\n');
   process.exit(0);
 }
 const strict = args.has('--strict');
@@ -99,6 +100,7 @@ try {
     env: process.env,
     strict,
     fresh: freshStart,
+    bundled: args.has('--bundled'),
     say: (line) => out(`  ${line}`),
     onLine: (source, line) => {
       if (quiet) return;

@@ -61,6 +61,12 @@ export interface StartFunctionOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logFile?: string;
   readonly onLine?: (line: string) => void;
+  /**
+   * The module functions-framework loads (`--source`): by default the
+   * sources, `functions/<name>/index.ts`; a bundle's `index.mjs`
+   * (scripts/build/bundle-functions.ts) to run what is deployed.
+   */
+  readonly source?: string;
 }
 
 /**
@@ -74,7 +80,7 @@ export function startFunction(options: StartFunctionOptions): Managed {
     args: [
       functionsFrameworkMain(options.root),
       `--target=${options.name}`,
-      `--source=${path.join('functions', options.name, 'index.ts')}`,
+      `--source=${options.source ?? path.join('functions', options.name, 'index.ts')}`,
       `--port=${options.port}`,
       '--signature-type=http',
     ],

@@ -9,7 +9,7 @@
  * before the emulator does; every child runs in its own process group, so the
  * emulators' Java children go with their launchers.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../shared/config.ts';
@@ -20,6 +20,7 @@ import { ensureDevCertificates } from './certs.ts';
 import { startEdge, type Edge } from './edge.ts';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators.ts';
 import { discardFirestoreState, firestoreStateDir, restoreFirestoreState, saveFirestoreState, type FirestoreStateTarget } from './firestore-state.ts';
+import { bundleFunctions, ENTRY } from '../build/bundle-functions.ts';
 import { discoverFunctions, functionEnv, startFunction, waitForAnswer } from './functions.ts';
 import type { Managed } from './processes.ts';
 import { createPubsubTopology } from './pubsub-topology.ts';
@@ -50,6 +51,12 @@ export interface StackOptions {
   readonly persist?: boolean;
   /** Begin with an empty Firestore: the save is set aside to `<project>.before-fresh` (`npm start -- --fresh`). */
   readonly fresh?: boolean;
+  /**
+   * Bundle the functions into `<stateDir>/dist` first and run the bundles
+   * (scripts/build/bundle-functions.ts) instead of the sources: what is
+   * deployed (`npm start -- --bundled`).
+   */
+  readonly bundled?: boolean;
 }
 
 /** A running stack. */
@@ -149,12 +156,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       saveTo = { target, databases: [...new Set([...stackDatabases({ ...options.env, ...env }, env), ...Object.keys(restored?.databases ?? {})])] };
     }
     const status: Record<string, 'running' | 'failed' | 'exited'> = {};
-    say(`starting ${names.length} functions: ${names.join(', ') || '(none found in functions/)'}`);
+    let bundles: string | undefined;
+    if (options.bundled === true) {
+      bundles = path.join(stateDir, 'dist');
+      const t = performance.now();
+      await bundleFunctions({ root, outDir: bundles, names });
+      // Deployed, `npm install` puts functions-framework beside the bundle; here the repository's modules stand in.
+      const modules = path.join(bundles, 'node_modules');
+      if (!existsSync(modules)) symlinkSync(path.join(root, 'node_modules'), modules, 'dir');
+      say(`bundled ${names.length} functions into ${bundles} in ${Math.round(performance.now() - t)} ms (what is deployed)`);
+    }
+    say(`starting ${names.length} functions${bundles === undefined ? '' : ' from their bundles'}: ${names.join(', ') || '(none found in functions/)'}`);
     await Promise.all(
       names.map(async (name) => {
         const port = ports.functions[name] ?? 0;
         const logFile = freshLog(logs, name);
-        const proc = startFunction({ root, name, port, env: { ...process.env, ...env }, logFile, onLine: (l) => onLine(name, l) });
+        const proc = startFunction({
+          root,
+          name,
+          port,
+          env: { ...process.env, ...env },
+          logFile,
+          onLine: (l) => onLine(name, l),
+          ...(bundles === undefined ? {} : { source: path.join(bundles, name, ENTRY) }),
+        });
         functions.set(name, proc);
         let dead = false;
         proc.child.once('exit', (code, signal) => {
