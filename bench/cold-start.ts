@@ -113,7 +113,7 @@ export async function run(): Promise<BenchReport> {
         issuer: 'http://127.0.0.1:8080',
         firestoreHost: firestore.host,
         pubsubHost: pubsub.host,
-        // As deployed: the build bakes a compile cache in (`npm run gcp-build`); here the warm-up run fills it.
+        // As deployed: the build bakes a compile cache in (each bundle's `gcp-build`); here the warm-up run fills it.
         ...(process.env['BENCH_NO_COMPILE_CACHE'] === '1' ? {} : { compileCacheDir: path.join(root, '.local', 'bench', 'compile-cache') }),
       }),
     };

@@ -3,7 +3,10 @@
 #
 # Source: one archive per function at
 #   gs://<function_source_bucket>/<function_source_prefix>/<name>.zip
-# whose entry point (functions-framework target) is the function's name.
+# holding the folder `npm run build` writes to dist/<name>/: the bundled
+# index.mjs with its chunks and a package.json whose one dependency is
+# functions-framework (scripts/build/bundle-functions.ts). The entry point
+# (functions-framework target) is the function's name.
 #
 # Ingress: the public functions accept traffic only through the HTTPS load
 # balancer (loadbalancer.tf), which applies the URL map and mTLS. The event and
@@ -42,7 +45,7 @@ locals {
       IAM_PLATFORM_DATABASE       = local.platform_database
       IAM_EVENTS_TOPIC            = "iam-events"
       IAM_TRUSTED_PROXIES         = join(",", concat(var.trusted_proxies, ["${google_compute_global_address.edge.address}/32"]))
-      # V8 code compiled at build time by `npm run gcp-build` (scripts/warm-compile-cache.ts).
+      # V8 code compiled at build time by the folder's `npm run gcp-build` (scripts/build/bundle-functions.ts).
       NODE_COMPILE_CACHE          = "/workspace/.cache/node-compile"
       LOG_LEVEL                   = var.log_level
     },

@@ -34,7 +34,7 @@ export interface FunctionEnvOptions {
   /**
    * Where Node keeps compiled code between starts (`NODE_COMPILE_CACHE`):
    * about a third off a cold start (docs/benchmarks.md). Production bakes the
-   * same cache in at build time (`npm run gcp-build`).
+   * same cache in at build time (each bundle's `gcp-build`, scripts/build/bundle-functions.ts).
    */
   readonly compileCacheDir?: string;
 }
