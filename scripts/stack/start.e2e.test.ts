@@ -21,8 +21,6 @@ import { readStackInfo, type StackInfo } from './stack-info.ts';
 import { allPorts, resolvePorts, type StackPorts } from './topology.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const hasToken = existsSync(path.join(root, 'functions/token/index.ts'));
-const hasTenantEvents = existsSync(path.join(root, 'functions/tenant-events/index.ts'));
 
 let child: ChildProcess;
 let output = '';
@@ -182,7 +180,7 @@ describe('npm start', () => {
     expect(((await res.json()) as { error: string }).error).toBe('not_found');
   });
 
-  it.skipIf(!hasToken)('serves the JWKS through the edge, over HTTP and over TLS with the dev CA', async () => {
+  it('serves the JWKS through the edge, over HTTP and over TLS with the dev CA', async () => {
     const res = await fetch(`${info.edge.http}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
     const jwks = (await res.json()) as { keys: Array<{ kid: string; use: string; alg: string }> };
@@ -195,7 +193,7 @@ describe('npm start', () => {
     expect(discovery.issuer).toBe(info.edge.http);
   });
 
-  it.skipIf(!hasTenantEvents)(
+  it(
     'pushes tenant-events to the function and dead-letters a message it keeps refusing',
     async () => {
       const pubsub = new PubSub({ projectId: info.projectId, apiEndpoint: info.emulators.pubsub, emulatorMode: true });
@@ -246,11 +244,9 @@ describe('npm start', () => {
       });
       expect(res.status).toBe(200);
     }
-    if (hasToken) firstKids = await kids();
-    if (hasTenantEvents) {
-      const created = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
-      expect(created.json, created.stderr.join('\n')).toMatchObject({ tenant_id: 'persisted', region: 'me', status: 'created' });
-    }
+    firstKids = await kids();
+    const created = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
+    expect(created.json, created.stderr.join('\n')).toMatchObject({ tenant_id: 'persisted', region: 'me', status: 'created' });
   }, 45_000);
 
   it('stops everything on SIGTERM, leaving no process behind', async () => {
@@ -279,20 +275,16 @@ describe('npm start again, on the same state directory', () => {
     expect(output).toMatch(/restored the Firestore data saved \S+ \(\(default\), iam-eu, iam-me, iam-us\)/);
     expect(info.firestoreData).toMatchObject({ persist: true, fresh: false, restored: [...DATABASES] });
     for (const db of DATABASES) expect(await markerIn(db)).toBe(`first run, ${db}`);
-    if (hasToken) {
-      expect(firstKids.length).toBeGreaterThan(0);
-      expect(await kids()).toEqual(firstKids);
-    }
-    if (hasTenantEvents) {
-      // In its region's database and in the platform directory, as the first run stored it.
-      const tenant = await readDoc('iam-me', 'tenants/persisted');
-      expect(tenant.status).toBe(200);
-      expect(((await tenant.json()) as { fields: { region: { stringValue: string } } }).fields.region.stringValue).toBe('me');
-      expect((await readDoc('(default)', 'tenant_directory/persisted')).status).toBe(200);
-      expect((await readDoc('iam-eu', 'tenants/persisted')).status).toBe(404);
-      const again = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
-      expect(again.json).toMatchObject({ tenant_id: 'persisted', status: 'already_exists' });
-    }
+    expect(firstKids.length).toBeGreaterThan(0);
+    expect(await kids()).toEqual(firstKids);
+    // In its region's database and in the platform directory, as the first run stored it.
+    const tenant = await readDoc('iam-me', 'tenants/persisted');
+    expect(tenant.status).toBe(200);
+    expect(((await tenant.json()) as { fields: { region: { stringValue: string } } }).fields.region.stringValue).toBe('me');
+    expect((await readDoc('(default)', 'tenant_directory/persisted')).status).toBe(200);
+    expect((await readDoc('iam-eu', 'tenants/persisted')).status).toBe(404);
+    const again = await iamctl(['tenant', 'create', '--id', 'persisted', '--region', 'me', '--json']);
+    expect(again.json).toMatchObject({ tenant_id: 'persisted', status: 'already_exists' });
     const stopped = await terminate();
     expect(stopped.code).toBe(0);
   }, 90_000);
@@ -304,11 +296,9 @@ describe('npm start again, on the same state directory', () => {
     expect(existsSync(path.join(stateDir, 'firestore', `${info.projectId}.before-fresh`, 'manifest.json'))).toBe(true);
     for (const db of DATABASES) expect(await markerIn(db)).toBeUndefined();
     expect((await readDoc('iam-me', 'tenants/persisted')).status).toBe(404);
-    if (hasToken) {
-      const fresh = await kids();
-      expect(fresh.length).toBeGreaterThan(0);
-      expect(fresh.filter((k) => firstKids.includes(k))).toEqual([]);
-    }
+    const fresh = await kids();
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(fresh.filter((k) => firstKids.includes(k))).toEqual([]);
     const stopped = await terminate();
     expect(stopped.code).toBe(0);
     expect(processesOn(allPorts(ports).map(([, p]) => p))).toEqual([]);
