@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createRefreshGraceCipher, DEFAULT_REFRESH_GRACE_KEK_SECRET } from '../../shared/adapters/crypto/refresh-grace-secrets.ts';
 import { cryptoRandom } from '../../shared/adapters/local/clock.ts';
 import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
 import { parseRiskConfig } from '../../shared/adapters/risk/risk-config.ts';
 import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import type { RiskClassifier } from '../../shared/domain/ports.ts';
+import { rotateRefreshToken } from '../../shared/domain/sessions/rotate-refresh-token.ts';
+import { memorySecretSource } from '../../shared/testing/mfa-world.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
 import { router } from '../../shared/http/router.ts';
 import { errorResponse } from '../../shared/http/envelope.ts';
@@ -108,6 +112,43 @@ describe('TOTP through the routes: enrol, confirm, finish a login', () => {
     f.clock.advance(5 * 60_000 + 1_000);
     // still a valid access token (15 min), but the second factor is no longer recent
     expectError(await f.call('/v1/mfa/totp/enroll', undefined, recent), 403, 'access_denied');
+  });
+
+  it('a token refreshed after the 5 minutes is no recent MFA: a stolen refresh token cannot swap factors', async () => {
+    const f = mfaVerifyFixture();
+    await f.seedTenant('acme', 'eu');
+    const { secret } = await f.enrolledUser('acme', 'bob@example.com');
+    const mfa = await f.call('/v1/mfa/verify', { mfa_token: await mfaToken(f, 'bob@example.com'), method: 'totp', code: await f.codeOf(secret) });
+    expect(mfa.status, JSON.stringify(mfa.body)).toBe(200);
+    const first = claimsOf(mfa.body['access_token'] as string);
+    expect(first['auth_time']).toBe(first['iat']);
+
+    f.clock.advance(6 * 60_000);
+    const rotated = await rotateRefreshToken(
+      {
+        uow: f.stores.uow,
+        directory: f.stores.directory,
+        clock: f.clock,
+        random: cryptoRandom,
+        keyRing: f.keyRing,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        graceCipher: createRefreshGraceCipher(memorySecretSource({ [DEFAULT_REFRESH_GRACE_KEK_SECRET]: new Uint8Array(randomBytes(32)) })),
+        platformEpochs: platformEpochSource(f.stores.databases.platform, { clock: f.clock }),
+        risk: undefined,
+      },
+      { refreshToken: mfa.body['refresh_token'] as string, clientId: 'web-app', client: { ip: '127.0.0.1', maskedIp: '127.0.0.0/24', userAgent: undefined, requestId: 'r1' } },
+    );
+    if (!rotated.ok || rotated.value.kind !== 'tokens') throw new Error(`refresh refused: ${JSON.stringify(rotated)}`);
+    const refreshed = rotated.value.body.access_token;
+    const claims = claimsOf(refreshed);
+    // Signed now, with the login's factors, and the login's auth_time.
+    expect(claims['amr']).toEqual(['pwd', 'otp']);
+    expect(claims['iat']).toBe((first['iat'] as number) + 360);
+    expect(claims['auth_time']).toBe(first['auth_time']);
+    expectError(await f.call('/v1/mfa/recovery-codes', undefined, refreshed), 403, 'access_denied');
+    expectError(await f.call('/v1/mfa/totp/enroll', undefined, refreshed), 403, 'access_denied');
+    expectError(await f.call('/v1/mfa/webauthn/register/options', undefined, refreshed), 403, 'access_denied');
   });
 });
 

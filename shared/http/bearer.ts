@@ -58,6 +58,7 @@ const ClaimsSchema = v.object({
   acr: v.picklist(['urn:melmastoon:acr:pwd', 'urn:melmastoon:acr:mfa', 'urn:melmastoon:acr:phr']),
   sid: Str,
   ver: v.literal(1),
+  auth_time: v.optional(Int),
   cnf: v.optional(v.object({ 'x5t#S256': v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)) })),
 });
 

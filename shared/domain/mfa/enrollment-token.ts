@@ -54,9 +54,22 @@ export async function mintEnrollmentToken(
 const SECOND_FACTORS: readonly string[] = ['otp', 'hwk', 'rec'];
 const PRIMARY: readonly MfaMethod[] = ['totp', 'webauthn'];
 
-/** True when the token proves a second factor passed at most {@link RECENT_MFA_SECONDS} ago. */
-export function hasRecentSecondFactor(claims: { readonly amr: readonly string[]; readonly iat: number }, nowMs: number): boolean {
-  return claims.amr.some((m) => SECOND_FACTORS.includes(m)) && nowMs / 1000 - claims.iat <= RECENT_MFA_SECONDS;
+/** The claims that tell how and when the user authenticated. */
+export interface AuthenticationClaims {
+  readonly amr: readonly string[];
+  /** RFC 9068 §2.2.1; absent: not known, so never recent. */
+  readonly auth_time?: number | undefined;
+}
+
+/**
+ * True when the token proves a second factor passed at most
+ * {@link RECENT_MFA_SECONDS} ago. Judged by `auth_time`, never `iat`: a
+ * refreshed token is signed now but proves only the login's old factor, so a
+ * stolen refresh token must not pass for a fresh MFA.
+ */
+export function hasRecentSecondFactor(claims: AuthenticationClaims, nowMs: number): boolean {
+  if (claims.auth_time === undefined) return false;
+  return claims.amr.some((m) => SECOND_FACTORS.includes(m)) && nowMs / 1000 - claims.auth_time <= RECENT_MFA_SECONDS;
 }
 
 /**
@@ -65,6 +78,6 @@ export function hasRecentSecondFactor(claims: { readonly amr: readonly string[];
  * also with an enrollment token); once they have one, only with a recent
  * second factor, or a stolen access token (or password) could swap it.
  */
-export function mayChangeFactors(user: Pick<User, 'mfa_methods'>, claims: { readonly amr: readonly string[]; readonly iat: number }, nowMs: number): boolean {
+export function mayChangeFactors(user: Pick<User, 'mfa_methods'>, claims: AuthenticationClaims, nowMs: number): boolean {
   return !user.mfa_methods.some((m) => PRIMARY.includes(m)) || hasRecentSecondFactor(claims, nowMs);
 }

@@ -47,15 +47,29 @@ describe('loginMfaDecision', () => {
 
 describe('mayChangeFactors (recent second factor)', () => {
   const now = 1_800_000_000_000;
-  const iat = now / 1000;
+  const t = now / 1000;
   it('a user without a primary factor may always enrol; with one, only a second factor of the last 5 minutes', () => {
-    expect(mayChangeFactors(user([]), { amr: ['pwd'], iat: iat - 3600 }, now)).toBe(true);
-    expect(mayChangeFactors(user(['recovery_code']), { amr: ['pwd'], iat }, now)).toBe(true);
-    expect(mayChangeFactors(user(['totp']), { amr: ['pwd'], iat }, now)).toBe(false);
-    expect(mayChangeFactors(user(['webauthn']), { amr: ['email'], iat }, now)).toBe(false);
-    for (const m of ['otp', 'hwk', 'rec']) expect(mayChangeFactors(user(['totp']), { amr: ['pwd', m], iat }, now)).toBe(true);
-    expect(hasRecentSecondFactor({ amr: ['pwd', 'otp'], iat: iat - RECENT_MFA_SECONDS }, now)).toBe(true);
-    expect(hasRecentSecondFactor({ amr: ['pwd', 'otp'], iat: iat - RECENT_MFA_SECONDS - 1 }, now)).toBe(false);
-    expect(hasRecentSecondFactor({ amr: ['pwd', 'mfa'], iat }, now)).toBe(false);
+    expect(mayChangeFactors(user([]), { amr: ['pwd'], auth_time: t - 3600 }, now)).toBe(true);
+    expect(mayChangeFactors(user(['recovery_code']), { amr: ['pwd'], auth_time: t }, now)).toBe(true);
+    expect(mayChangeFactors(user(['totp']), { amr: ['pwd'], auth_time: t }, now)).toBe(false);
+    expect(mayChangeFactors(user(['webauthn']), { amr: ['email'], auth_time: t }, now)).toBe(false);
+    for (const m of ['otp', 'hwk', 'rec']) expect(mayChangeFactors(user(['totp']), { amr: ['pwd', m], auth_time: t }, now)).toBe(true);
+    expect(hasRecentSecondFactor({ amr: ['pwd', 'otp'], auth_time: t - RECENT_MFA_SECONDS }, now)).toBe(true);
+    expect(hasRecentSecondFactor({ amr: ['pwd', 'otp'], auth_time: t - RECENT_MFA_SECONDS - 1 }, now)).toBe(false);
+    expect(hasRecentSecondFactor({ amr: ['pwd', 'mfa'], auth_time: t }, now)).toBe(false);
+  });
+
+  it('judges by auth_time, not iat: a token refreshed now from an MFA login of an hour ago is not a recent MFA', () => {
+    // What a refresh mints: iat = now, the login's amr and auth_time.
+    const refreshed = { amr: ['pwd', 'otp'], iat: t, auth_time: t - 3600 };
+    expect(hasRecentSecondFactor(refreshed, now)).toBe(false);
+    expect(mayChangeFactors(user(['totp']), refreshed, now)).toBe(false);
+  });
+
+  it('a token without auth_time never counts as a recent MFA (fails closed)', () => {
+    expect(hasRecentSecondFactor({ amr: ['pwd', 'otp'] }, now)).toBe(false);
+    expect(mayChangeFactors(user(['totp']), { amr: ['pwd', 'hwk'] }, now)).toBe(false);
+    // ... but first enrolment needs no recent MFA at all.
+    expect(mayChangeFactors(user([]), { amr: ['pwd'] }, now)).toBe(true);
   });
 });

@@ -220,6 +220,8 @@ export async function rotateRefreshToken(deps: RotateRefreshTokenDeps, input: Ro
         amr: family.amr as readonly Amr[],
         sessionId: family.session_id,
         nowMs,
+        // The family began with the authentication its `amr` records (a step-up starts a new family).
+        authTimeMs: Date.parse(family.created_at),
       });
       return ok({
         kind: 'tokens',

@@ -60,6 +60,7 @@ describe('mintAccessToken', () => {
       roles: ['a', 'b'],
       amr: ['pwd'],
       acr: 'urn:melmastoon:acr:pwd',
+      auth_time: Math.floor(NOW / 1000),
       sid: 's1',
       ver: 1,
     });
@@ -72,6 +73,14 @@ describe('mintAccessToken', () => {
     const minted = await mintAccessToken(deps, { userId: 'u1', tenantId: 'acme', roles: [], amr: ['pwd', 'hwk'], sessionId: 's1', nowMs: NOW, x5tS256: x5t });
     expect(minted.claims['cnf']).toEqual({ 'x5t#S256': x5t });
     expect(minted.claims['acr']).toBe('urn:melmastoon:acr:phr');
+    expect(validate({ header: decodeProtectedHeader(minted.token), payload: minted.claims })).toBe(true);
+  });
+
+  it('keeps the authentication time it is given (a refresh): auth_time before iat, still valid under the contract', async () => {
+    const login = NOW - 3_600_000;
+    const minted = await mintAccessToken(deps, { userId: 'u1', tenantId: 'acme', roles: [], amr: ['pwd', 'otp'], sessionId: 's1', nowMs: NOW, authTimeMs: login });
+    expect(minted.claims['iat']).toBe(Math.floor(NOW / 1000));
+    expect(minted.claims['auth_time']).toBe(Math.floor(login / 1000));
     expect(validate({ header: decodeProtectedHeader(minted.token), payload: minted.claims })).toBe(true);
   });
 

@@ -56,6 +56,12 @@ export interface AccessTokenInput {
   readonly sessionId: string;
   /** Now, milliseconds since the epoch. */
   readonly nowMs: number;
+  /**
+   * When the user authenticated with `amr`, ms since the epoch (`auth_time`,
+   * RFC 9068 §2.2.1): now for a login, the family's creation for a refresh.
+   * Defaults to `nowMs`.
+   */
+  readonly authTimeMs?: number;
   /** RFC 8705 §3.1 confirmation of a device-bound session: base64url SHA-256 of the certificate. */
   readonly x5tS256?: string;
 }
@@ -89,6 +95,10 @@ export async function mintAccessToken(deps: MintAccessTokenDeps, input: AccessTo
     roles: [...new Set(input.roles)],
     amr: [...new Set(input.amr)],
     acr: acrFor(input.amr),
+    // RFC 9068 §2.2.1: the time of the authentication that `amr` describes.
+    // A refreshed token keeps the login's `amr`, so it keeps its `auth_time`
+    // too: `iat` says when the token was signed, not when a factor passed.
+    auth_time: Math.floor((input.authTimeMs ?? input.nowMs) / 1000),
     sid: input.sessionId,
     ver: CLAIMS_VERSION,
   };
