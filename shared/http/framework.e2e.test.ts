@@ -3,6 +3,7 @@
  * through `serve()`: what a client of a deployed function sees, including the
  * failures that happen inside the framework's body-parser before our handler.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +162,42 @@ describe('serve() under a real functions-framework', () => {
     expectEnvelope(reply, 413, 'payload_too_large');
   });
 
+  it('a 48 MiB chunked body is refused 413 without ever being held in memory', async () => {
+    // Without a content-length nothing is refused up front; functions-framework's parser
+    // would buffer up to 1 GiB. The cap is counted as bytes arrive and the rest discarded.
+    const pid = proc?.child.pid;
+    if (pid === undefined) throw new Error('no echo function');
+    const peakKiB = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+    const before = peakKiB();
+    const size = 48 * 1024 * 1024;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: json, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      req.write('["');
+      pump();
+    });
+    expect(status).toBe(413);
+    // Peak resident memory: buffered and parsed, the body costs about 3x its size (measured
+    // here: +147 MB); discarded as it arrives, only the socket's transient read buffers
+    // (+47 MB, garbage never retained, so never more than the body itself).
+    expect(peakKiB() - before).toBeLessThan(80 * 1024);
+    // A small chunked body still goes through.
+    const small = await send('POST', '/echo', { headers: json, body: JSON.stringify({ message: 'hi' }), chunked: true });
+    expect(small.status).toBe(200);
+  }, 30_000);
+
   it('refuses a compressed body with 415 (no inflating on our side)', async () => {
     const reply = await send('POST', '/echo', {
       headers: { ...json, 'content-encoding': 'gzip' },
@@ -191,6 +228,16 @@ describe('serve() under a real functions-framework', () => {
   it('answers 404 and 405 with the envelope', async () => {
     expectEnvelope(await send('GET', '/nope'), 404, 'not_found');
     expectEnvelope(await send('GET', '/echo'), 405, 'method_not_allowed');
+  });
+
+  it('answers a request target that is no valid URL path with 400 invalid_request, and keeps serving', async () => {
+    // Node's HTTP parser accepts these targets; WHATWG URL parsing throws on each.
+    for (const target of ['//a:99999/x', '//[::1/x', '//a%/x']) {
+      expectEnvelope(await send('GET', target), 400, 'invalid_request');
+    }
+    // The process is still up: the same instance answers the next request.
+    expect((await send('GET', '/echo?x=1', { headers: json })).status).not.toBe(0);
+    expect((await send('GET', '/health')).status).toBe(200);
   });
 
   it('answers a handler crash with a bare 500 server_error that leaks nothing', async () => {

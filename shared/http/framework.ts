@@ -26,7 +26,12 @@ type ExpressResponse = http.ServerResponse;
 export function serve(handler: Handler, options: ServeOptions): void {
   installFrameworkErrorEnvelope(options.log);
   functions.http(options.name, (req, res) => {
-    void handleOnce(handler, options, req as unknown as ExpressRequest, res as unknown as ExpressResponse);
+    // functions-framework answers an unhandled rejection with a 500 and exits
+    // the process, dropping every request in flight: nothing may escape here.
+    handleOnce(handler, options, req as unknown as ExpressRequest, res as unknown as ExpressResponse).catch((e: unknown) => {
+      options.log.error('request failed outside the handler', { err: e instanceof Error ? e.name : 'unknown' });
+      write(res as unknown as ExpressResponse, errorResponse(e, randomUUID(), options.log), randomUUID(), false);
+    });
   });
 }
 
@@ -45,6 +50,9 @@ export async function handleOnce(
   });
   let response: HttpResponse;
   try {
+    if (request.malformedTarget) throw new IamError('invalid_request', 'the request target is not a valid path');
+    const tooLarge = wentOverCap(req);
+    if (tooLarge !== undefined) throw tooLarge;
     response = await handler(request);
   } catch (e) {
     response = errorResponse(e, request.requestId, log);
@@ -63,15 +71,17 @@ export async function handleOnce(
 /** Accepts a caller's request id only when it is short and plain. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-function toHttpRequest(req: ExpressRequest, projectId: string): HttpRequest {
+function toHttpRequest(req: ExpressRequest, projectId: string): HttpRequest & { readonly malformedTarget: boolean } {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  const url = new URL(req.url ?? '/', 'http://function.local');
+  // Node's parser lets through targets WHATWG URL parsing refuses (`//a:99999/x`): a client error.
+  const url = URL.parse(req.url ?? '/', 'http://function.local');
   return {
+    malformedTarget: url === null,
     method: (req.method ?? 'GET').toUpperCase(),
-    path: url.pathname,
+    path: url?.pathname ?? '',
     headers,
-    query: url.searchParams,
+    query: url?.searchParams ?? new URLSearchParams(),
     rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
     requestId: requestIdOf(headers['x-request-id']),
     trace: traceOf(headers, projectId),
@@ -136,11 +146,12 @@ export function installFrameworkErrorEnvelope(log: Logger): void {
         return;
       }
       const requestId = requestIdOf(req.headers['x-request-id']);
-      write(res, errorResponse(bodyParserError(err), requestId, log), requestId, false);
+      write(res, errorResponse(wentOverCap(req) ?? bodyParserError(err), requestId, log), requestId, false);
     });
     const guarded = (req: ExpressRequest, res: ExpressResponse): void => {
       const refused = refuseBeforeReading(req);
       if (refused === undefined) {
+        capBodyAsItArrives(req);
         app(req, res);
         return;
       }
@@ -151,6 +162,38 @@ export function installFrameworkErrorEnvelope(log: Logger): void {
     rest[index] = guarded;
     return original(...rest);
   };
+}
+
+/** Requests whose chunked body went past the cap: answered 413 whatever reached the parser. */
+const overCap = new WeakSet<http.IncomingMessage>();
+
+/**
+ * A body without a content-length (chunked) cannot be refused up front, and
+ * functions-framework's body-parser would buffer up to 1 GiB of it. So count
+ * the bytes where the HTTP parser hands them to the request (`push`): past
+ * {@link MAX_BODY_BYTES} the rest is read and discarded, never retained (only
+ * the socket's transient read buffers exist, until the GC takes them), and the
+ * request is answered 413 when the body ends. Answering earlier would
+ * close a socket the client is still writing to, and the reset can drop the
+ * answer unread (RFC 9112 §9.6).
+ */
+function capBodyAsItArrives(req: http.IncomingMessage): void {
+  if (req.headers['content-length'] !== undefined) return;
+  const push = req.push.bind(req);
+  let seen = 0;
+  req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk === null) return push(chunk, encoding);
+    if (overCap.has(req)) return true;
+    seen += (chunk as { length: number }).length;
+    if (seen <= MAX_BODY_BYTES) return push(chunk, encoding);
+    overCap.add(req);
+    return true;
+  };
+}
+
+/** Whether `req`'s chunked body went past the cap (then only a 413 may answer it). */
+function wentOverCap(req: http.IncomingMessage): IamError | undefined {
+  return overCap.has(req) ? new IamError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`) : undefined;
 }
 
 /** The checks that must happen before body-parser reads the body, if one fails. */
