@@ -24,14 +24,25 @@ export function isEnrollmentToken(claims: Pick<AccessTokenClaims, 'aud'>, audien
   return Array.isArray(claims.aud) ? claims.aud.includes(aud) : claims.aud === aud;
 }
 
+/** What {@link createMfaBearer} needs. */
+export interface MfaBearerDeps extends BearerDeps {
+  /**
+   * The live-session check of ordinary tokens (`sessionIsLive`): a token of a
+   * revoked, expired or epoch-revoked session must not change factors in the
+   * minutes it still verifies. Enrollment tokens have no session and skip it.
+   */
+  readonly checkSession: NonNullable<VerifyBearerOptions['checkSession']>;
+}
+
 /** Builds both verifiers once per instance. */
-export function createMfaBearer(deps: BearerDeps): MfaBearer {
-  const ordinary = createBearerVerifier(deps);
-  const enrollment = createBearerVerifier({ ...deps, audience: enrollmentAudience(deps.audience) });
+export function createMfaBearer(deps: MfaBearerDeps): MfaBearer {
+  const { checkSession, ...bearer } = deps;
+  const ordinary = createBearerVerifier(bearer);
+  const enrollment = createBearerVerifier({ ...bearer, audience: enrollmentAudience(bearer.audience) });
   return async (req, options = {}) => {
     const { allowEnrollment, ...rest } = options;
     try {
-      return await ordinary(req, rest);
+      return await ordinary(req, { checkSession, ...rest });
     } catch (e) {
       if (allowEnrollment !== true) throw e;
       try {

@@ -10,6 +10,7 @@ import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
 import { parseRiskConfig } from '../../shared/adapters/risk/risk-config.ts';
 import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import type { RiskClassifier } from '../../shared/domain/ports.ts';
+import { revokeSession } from '../../shared/domain/sessions/revoke-session.ts';
 import { rotateRefreshToken } from '../../shared/domain/sessions/rotate-refresh-token.ts';
 import { memorySecretSource } from '../../shared/testing/mfa-world.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
@@ -73,6 +74,26 @@ describe('TOTP through the routes: enrol, confirm, finish a login', () => {
     f.clock.advance(30_000);
     const next = await f.call('/v1/mfa/verify', { mfa_token: await mfaToken(f, 'bob@example.com'), method: 'totp', code: await f.codeOf(secret) });
     expect(next.status).toBe(200);
+  });
+
+  it("a revoked session's access token changes no factor, though it still verifies for its 15 minutes", async () => {
+    const f = mfaVerifyFixture();
+    await f.seedTenant('acme', 'eu');
+    const user = await f.addUser({ tenantId: 'acme', email: 'ann@example.com' });
+    const login = await f.passwordLogin('acme', 'ann@example.com');
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    const access = login.body['access_token'] as string;
+    expect((await f.call('/v1/mfa/totp/enroll', undefined, access)).status).toBe(200);
+
+    const revoked = await revokeSession(
+      { uow: f.stores.uow, directory: f.stores.directory, clock: f.clock, random: cryptoRandom },
+      { tenantId: 'acme', userId: user.user_id, sessionId: login.body['session_id'] as string, requestId: null },
+    );
+    expect(revoked).toMatchObject({ ok: true, value: { revoked: true } });
+    for (const route of ['/v1/mfa/totp/enroll', '/v1/mfa/recovery-codes', '/v1/mfa/webauthn/register/options']) {
+      expectError(await f.call(route, undefined, access), 401, 'invalid_token');
+    }
+    expectError(await f.call('/v1/mfa/totp/confirm', { code: '123456' }, access), 401, 'invalid_token');
   });
 
   it('the otpauth URI names the issuer and the account; confirm refuses a wrong and a malformed code', async () => {

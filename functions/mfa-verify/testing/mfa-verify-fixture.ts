@@ -8,8 +8,10 @@ import { createEnvelopeCipher } from '../../../shared/adapters/crypto/envelope-c
 import { nodeMfaCrypto } from '../../../shared/adapters/crypto/mfa-crypto.ts';
 import { createSecretKeyRing } from '../../../shared/adapters/crypto/secret-key-ring.ts';
 import { cryptoRandom } from '../../../shared/adapters/local/clock.ts';
+import { platformEpochSource } from '../../../shared/adapters/store/revocation-repo.ts';
 import type { MfaDeps } from '../../../shared/domain/mfa/mfa-deps.ts';
 import type { RiskDeps } from '../../../shared/domain/mfa/risk/risk-deps.ts';
+import { sessionIsLive } from '../../../shared/domain/sessions/session-is-live.ts';
 import { totpAt } from '../../../shared/domain/mfa/totp.ts';
 import { errorResponse } from '../../../shared/http/envelope.ts';
 import { parseTrustedProxies } from '../../../shared/http/client-ip.ts';
@@ -47,7 +49,13 @@ export function mfaVerifyFixture(options: LoginFixtureOptions = {}) {
   const handler = router(
     mfaVerifyRoutes({
       mfa,
-      verifyBearer: createMfaBearer({ keyRing, clock, issuer: ISSUER, audience: AUDIENCE }),
+      verifyBearer: createMfaBearer({
+        keyRing,
+        clock,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        checkSession: sessionIsLive({ uow: stores.uow, directory: stores.directory, clock, platformEpochs: platformEpochSource(stores.databases.platform, { clock }) }),
+      }),
       log,
       keyRing,
       issuer: ISSUER,
