@@ -15,6 +15,7 @@ import { loadConfig } from '../../shared/config.ts';
 import type { BreachList } from '../../shared/domain/ports.ts';
 import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
+import { parseTrustedProxies } from '../../shared/http/client-ip.ts';
 import { serve } from '../../shared/http/framework.ts';
 import { router } from '../../shared/http/router.ts';
 import type { HttpRequest } from '../../shared/http/types.ts';
@@ -46,6 +47,7 @@ serve(
       hasher: createArgon2Hasher({ version: config.passwordHashVersion }),
       breachList,
       bearer,
+      trustedProxies: parseTrustedProxies(config.trustedProxies.join(',')),
       principal: createPrincipalResolver({
         secrets,
         bootstrapSecretName: config.bootstrapSecretName,

@@ -19,6 +19,7 @@ import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
 import { errorResponse } from '../../shared/http/envelope.ts';
 import { fakeRequest, type FakeRequestInit } from '../../shared/http/fixtures/request.ts';
+import { parseTrustedProxies } from '../../shared/http/client-ip.ts';
 import { router } from '../../shared/http/router.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/types.ts';
 import { createLogger } from '../../shared/log.ts';
@@ -64,7 +65,7 @@ async function harness(overrides: Partial<AccountsRouteDeps> = {}): Promise<Harn
     clock: w.clock,
     log,
   });
-  const handler = router(accountsRoutes({ ...w.deps, bearer, principal, log, ...overrides }));
+  const handler = router(accountsRoutes({ ...w.deps, bearer, principal, log, trustedProxies: parseTrustedProxies('127.0.0.1/32'), ...overrides }));
   return {
     w,
     ring,
@@ -111,12 +112,13 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const users = (tenant: string) => `/v1/admin/tenants/${tenant}/users`;
 
 /** Asserts the status and code of an error envelope and that no transaction wrote anything. */
-async function expectRefused(h: Harness, init: FakeRequestInit, status: number, code: string): Promise<HttpResponse> {
+/** Asserts the refusal and that exactly `writes` transactions wrote (0: nothing; the password change's lockout counter is the one exception). */
+async function expectRefused(h: Harness, init: FakeRequestInit, status: number, code: string, writes = 0): Promise<HttpResponse> {
   const before = h.w.commits();
   const res = await h.call(init);
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.body).toMatchObject({ error: code, request_id: 'req-test-0001' });
-  expect(h.w.commits()).toBe(before);
+  expect(h.w.commits()).toBe(before + writes);
   return res;
 }
 
@@ -326,18 +328,19 @@ describe('POST /v1/me/password', () => {
     expect(h.logs.join('\n')).not.toContain('my new and longer passphrase');
   });
 
+  // writes: the lockout reservation (1), and its reset when the current password was right (2).
   it.each([
-    ['a wrong current password', { current_password: 'not my passphrase at all', new_password: 'my new and longer passphrase' }, 401, 'invalid_grant'],
-    ['a short new password', { current_password: PW, new_password: 'short' }, 400, 'weak_password'],
-    ['a new password over 1024 bytes', { current_password: PW, new_password: 'ü'.repeat(600) }, 400, 'weak_password'],
-    ['a breached new password', { current_password: PW, new_password: 'correct horse battery staple' }, 400, 'breached_password'],
-    ['an unknown field', { current_password: PW, new_password: 'my new and longer passphrase', user_id: 'u2' }, 400, 'invalid_request'],
-    ['a missing field', { new_password: 'my new and longer passphrase' }, 400, 'invalid_request'],
-    ['an empty current password', { current_password: '', new_password: 'my new and longer passphrase' }, 400, 'invalid_request'],
-  ])('refuses %s, writing nothing', async (_name, body, status, code) => {
+    ['a wrong current password', { current_password: 'not my passphrase at all', new_password: 'my new and longer passphrase' }, 401, 'invalid_grant', 1],
+    ['a short new password', { current_password: PW, new_password: 'short' }, 400, 'weak_password', 2],
+    ['a new password over 1024 bytes', { current_password: PW, new_password: 'ü'.repeat(600) }, 400, 'weak_password', 2],
+    ['a breached new password', { current_password: PW, new_password: 'correct horse battery staple' }, 400, 'breached_password', 2],
+    ['an unknown field', { current_password: PW, new_password: 'my new and longer passphrase', user_id: 'u2' }, 400, 'invalid_request', 0],
+    ['a missing field', { new_password: 'my new and longer passphrase' }, 400, 'invalid_request', 0],
+    ['an empty current password', { current_password: '', new_password: 'my new and longer passphrase' }, 400, 'invalid_request', 0],
+  ])('refuses %s, changing no password', async (_name, body, status, code, writes) => {
     const h = await withUser();
     const before = (await h.w.user('acme', 'u1'))?.password?.phc;
-    await expectRefused(h, me(h.t, body), status, code);
+    await expectRefused(h, me(h.t, body), status, code, writes);
     expect((await h.w.user('acme', 'u1'))?.password?.phc).toBe(before);
   });
 
@@ -363,7 +366,7 @@ describe('POST /v1/me/password', () => {
 
     it('refuses a password the range API lists', async () => {
       const h = await withUser({ breachList: createHibpBreachList({ baseUrl: hibp.url, userAgent: 'test', log: createLogger({ service: 't', write: () => undefined }) }) });
-      await expectRefused(h, me(h.t, { current_password: PW, new_password: 'correct horse battery staple' }), 400, 'breached_password');
+      await expectRefused(h, me(h.t, { current_password: PW, new_password: 'correct horse battery staple' }), 400, 'breached_password', 2);
     });
 
     it('fails open when the provider is down: accepted, a warning logged, the failure counted, recorded in the audit', async () => {

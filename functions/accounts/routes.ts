@@ -3,6 +3,7 @@
  * tests call them directly. Each handler: authenticate, validate (valibot),
  * call one use case, map its result. Refusals render as the error envelope.
  */
+import { clientIp, type TrustedProxies } from '../../shared/http/client-ip.ts';
 import type * as v from 'valibot';
 import type { AdminPrincipal } from '../../shared/domain/accounts/admin-principal.ts';
 import { changePassword } from '../../shared/domain/accounts/change-password.ts';
@@ -27,6 +28,8 @@ export interface AccountsRouteDeps extends CreateUserDeps {
   readonly principal: (req: HttpRequest) => Promise<AdminPrincipal>;
   /** Verifies a Bearer access token, or throws `invalid_token`. */
   readonly bearer: (req: HttpRequest) => Promise<AccessTokenClaims>;
+  /** Whose `X-Forwarded-For` hops to trust for the client IP (the password change's lockout counter). */
+  readonly trustedProxies: TrustedProxies;
   readonly log: Logger;
 }
 
@@ -121,6 +124,7 @@ export function accountsRoutes(deps: AccountsRouteDeps): Route[] {
           userId: claims.sub,
           currentPassword: body.current_password,
           newPassword: body.new_password,
+          clientIp: clientIp(req, deps.trustedProxies),
           requestId: req.requestId,
         });
         if (r.ok) deps.log.info('password changed', { request_id: req.requestId, tenant_id: claims.tid, user_id: claims.sub, breach_check: r.value.breachCheck });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { accountsWorld, type AccountsWorld } from '../../testing/accounts-world.ts';
+import { lockoutKey } from '../login/lockout.ts';
 import { changePassword, type ChangePasswordInput } from './change-password.ts';
 
 const OLD = 'the old and long passphrase';
 const NEW = 'a brand new and long passphrase';
 
 function input(overrides: Partial<ChangePasswordInput> = {}): ChangePasswordInput {
-  return { tenantId: 'acme', userId: 'u1', currentPassword: OLD, newPassword: NEW, requestId: 'req-pw-1', ...overrides };
+  return { tenantId: 'acme', userId: 'u1', currentPassword: OLD, newPassword: NEW, clientIp: '198.51.100.1', requestId: 'req-pw-1', ...overrides };
 }
 
 async function world(): Promise<AccountsWorld> {
@@ -15,13 +16,18 @@ async function world(): Promise<AccountsWorld> {
   return w;
 }
 
-/** Asserts the refusal, that nothing was written and that the old password still verifies. */
+/**
+ * Asserts the refusal, that no event or audit was written and that the old
+ * password still verifies (the lockout counter is the only write a refusal
+ * may make: see the lockout tests).
+ */
 async function expectRefused(w: AccountsWorld, i: ChangePasswordInput, code: string): Promise<void> {
-  const before = w.commits();
+  const [outbox, audit] = [await w.outbox(), await w.audit()];
   const r = await changePassword(w.deps, i);
   if (r.ok) throw new Error(`expected ${code}`);
   expect(r.error.code).toBe(code);
-  expect(w.commits()).toBe(before);
+  expect(await w.outbox()).toEqual(outbox);
+  expect(await w.audit()).toEqual(audit);
   const stored = await w.user('acme', 'u1');
   if (stored?.password) expect(await w.hasher.verify(stored.password.phc, OLD)).toBe(true);
 }
@@ -62,7 +68,52 @@ describe('changePassword', () => {
     expect((await w.audit())[0]?.details).toMatchObject({ breach_check: 'unknown' });
   });
 
-  describe('refuses, writing nothing', () => {
+  describe('under the login lockout (R-09): no unlimited guessing with an access token', () => {
+    const wrong = (ip = '198.51.100.1') => input({ currentPassword: 'not the old passphrase', clientIp: ip });
+
+    it('wrong current passwords count on the (account, IP) counter; at the threshold (5) even the right one is 429 account_locked, from that IP only', async () => {
+      const w = await world();
+      for (let i = 0; i < 5; i++) await expectRefused(w, wrong(), 'invalid_grant');
+      const locked = await changePassword(w.deps, input());
+      if (locked.ok) throw new Error('expected account_locked');
+      expect(locked.error.code).toBe('account_locked');
+      expect(locked.error.retryAfter).toBeGreaterThan(0);
+      // The very counter a password login from that IP reads: the login is locked too.
+      const key = await lockoutKey('acme', 'u1@example.com', '198.51.100.1');
+      const counter = await w.stores.uow.run('eu', (tx) => tx.lockouts.get(key));
+      expect(counter).toMatchObject({ failures: 5 });
+      expect(counter?.locked_until).not.toBeNull();
+      expect(await w.hasher.verify((await w.user('acme', 'u1'))?.password?.phc ?? '', OLD)).toBe(true);
+      // Another IP is not locked out by these failures.
+      const elsewhere = await changePassword(w.deps, input({ clientIp: '203.0.113.9' }));
+      expect(elsewhere.ok).toBe(true);
+    });
+
+    it('auto-unlocks after the policy period (900 s)', async () => {
+      const w = await world();
+      for (let i = 0; i < 5; i++) await expectRefused(w, wrong(), 'invalid_grant');
+      await expectRefused(w, input(), 'account_locked');
+      w.clock.advance(900_000);
+      expect((await changePassword(w.deps, input())).ok).toBe(true);
+    });
+
+    it('a right current password resets the counter, even when the new password is refused', async () => {
+      const w = await world();
+      for (let i = 0; i < 4; i++) await expectRefused(w, wrong(), 'invalid_grant');
+      await expectRefused(w, input({ newPassword: 'short' }), 'weak_password');
+      // Counted from zero again: four more failures lock nothing (without the reset the 5th failure locks, the 6th is refused).
+      for (let i = 0; i < 4; i++) await expectRefused(w, wrong(), 'invalid_grant');
+      expect((await changePassword(w.deps, input())).ok).toBe(true);
+    });
+
+    it('an unknown client IP shares one counter', async () => {
+      const w = await world();
+      for (let i = 0; i < 5; i++) await expectRefused(w, input({ currentPassword: 'nope nope nope', clientIp: undefined }), 'invalid_grant');
+      await expectRefused(w, input({ clientIp: undefined }), 'account_locked');
+    });
+  });
+
+  describe('refuses, changing nothing', () => {
     it('a wrong current password (invalid_grant), without checking the new one', async () => {
       const w = await world();
       await expectRefused(w, input({ currentPassword: 'not the old passphrase' }), 'invalid_grant');
@@ -116,7 +167,8 @@ describe('changePassword', () => {
       const before = w.commits();
       const r = await changePassword(w.deps, input());
       expect(r.ok ? 'ok' : r.error.code).toBe('conflict');
-      expect(w.commits()).toBe(before + 1);
+      // This attempt's reservation; the concurrent change's reservation and its write.
+      expect(w.commits()).toBe(before + 3);
       const stored = await w.user('acme', 'u1');
       expect(await w.hasher.verify(stored?.password?.phc ?? '', 'the concurrent new passphrase')).toBe(true);
     });

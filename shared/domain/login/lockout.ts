@@ -13,6 +13,9 @@
  */
 import { sha256base64url } from '../tokens/opaque-token.ts';
 
+/** The IP of the key when the client's is unknown (login and password change alike). */
+export const UNKNOWN_IP = 'unknown';
+
 /** The key of one counter: a tenant and two hashes. */
 export interface LockoutKey {
   readonly tenant_id: string;

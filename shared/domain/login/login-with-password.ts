@@ -34,7 +34,7 @@ import type { Clock, IpReputation, PasswordHasher, TenantDirectory, UnitOfWork }
 import { fail, ok, type Result } from '../result.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { loginSuccess, prepareLogin, unchangedSince, writeLogin, type ClientContext, type FinishLoginDeps, type LoginSuccess } from './finish-login.ts';
-import { lockoutKey, reserveAttempt } from './lockout.ts';
+import { lockoutKey, reserveAttempt, UNKNOWN_IP } from './lockout.ts';
 import { accountLocked, invalidGrant, ipRefused, ssoRequired } from './login-errors.ts';
 import { passwordLoginRule } from './sso-policy.ts';
 
@@ -64,7 +64,6 @@ export interface LoginWithPasswordInput {
 const ABSENT_USER_ID = 'absent-user';
 
 /** The key an unknown client IP is counted under (requests built without a peer). */
-const UNKNOWN_IP = 'unknown';
 
 /** Logs in with a password. Refusals are values; a signer or storage outage throws. */
 export async function loginWithPassword(
