@@ -99,6 +99,9 @@ describe('jobs handler', () => {
     [{ from: 'yesterday' }],
     [{ from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' }],
     [{ window: 1 }],
+    // isoTimestamp() accepts these, Date.parse does not: a 400, never the RangeError's 500.
+    [{ to: '2024-01-01T00:00:00+00' }],
+    [{ from: '2024-01-01T00:00:00+00', to: '2024-01-02T00:00:00Z' }],
   ])('POST /jobs/reconcile-outbox refuses %j', async (body) => {
     const res = await call({ method: 'POST', path: '/jobs/reconcile-outbox', body });
     expect(res.status).toBe(400);

@@ -45,7 +45,12 @@ const RelayBody = v.strictObject({
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), DEFAULT_RELAY_LIMIT),
 });
 
-const Instant = v.pipe(v.string(), v.isoTimestamp());
+// isoTimestamp() admits forms Date.parse cannot read (`+00` offsets): only what parses is an instant.
+const Instant = v.pipe(
+  v.string(),
+  v.isoTimestamp(),
+  v.check((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 timestamp'),
+);
 const ReconcileBody = v.strictObject({ from: v.optional(Instant), to: v.optional(Instant) });
 
 /** A scheduler may POST no body at all: that is the same as `{}`. */

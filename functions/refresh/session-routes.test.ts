@@ -255,6 +255,20 @@ describe('POST /v1/sessions/revoke-others', () => {
     for (const x of [bob, globex]) expect((await h.refresh(x.refreshToken)).ok).toBe(true);
     expect((await others(h, current.accessToken)).body).toEqual({ revoked: 0 });
   });
+
+  it('takes no parameters: a body with a field is 400 invalid_request and revokes nothing; {} is fine', async () => {
+    const h = await harness();
+    const current = await h.login('acme', 'alice');
+    const other = await h.login('acme', 'alice');
+    const send = (body: string) =>
+      h.call({ method: 'POST', path: REVOKE_OTHERS_PATH, headers: { ...auth(current.accessToken), 'content-type': 'application/json' }, body });
+    await expectRefused(h, () => send('{"all":true}'), 400, 'invalid_request');
+    await expectRefused(h, () => send('{not json'), 400, 'invalid_json');
+    expect((await h.refresh(other.refreshToken)).ok).toBe(true);
+    const ok = await send('{}');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ revoked: 1 });
+  });
 });
 
 describe('the live-session check on every session route', () => {

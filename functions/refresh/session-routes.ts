@@ -21,6 +21,7 @@ import { revokeOtherSessions } from '../../shared/domain/sessions/revoke-other-s
 import { revokeSession } from '../../shared/domain/sessions/revoke-session.ts';
 import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import type { AccessTokenClaims, VerifyBearerOptions } from '../../shared/http/bearer.ts';
+import { readBody, validate } from '../../shared/http/parse-body.ts';
 import type { Route } from '../../shared/http/router.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/types.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -52,6 +53,9 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * Session ids are UUIDs; anything that could not be one (or a document id) is
  * answered like an unknown session, before any read.
  */
+/** revoke-others takes no parameters: no body, or `{}` (JSON); anything else is refused. */
+const EmptyBody = v.strictObject({});
+
 const SessionIdParam = v.object({ session_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/)) });
 
 /** Every self-service session route. */
@@ -76,6 +80,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Route[] {
       path: REVOKE_OTHERS_PATH,
       handler: async (req): Promise<HttpResponse> => {
         const claims = await caller(req);
+        if (req.rawBody.length > 0) validate(EmptyBody, readBody(req, ['json']));
         const { revoked } = await revokeOtherSessions(deps, { tenantId: claims.tid, userId: claims.sub, currentSessionId: claims.sid, requestId: req.requestId });
         log(req, 'other sessions revoked', { tenant_id: claims.tid, user_id: claims.sub, session_id: claims.sid, revoked });
         return { status: 200, headers: NO_STORE, body: { revoked } };

@@ -170,6 +170,14 @@ describe('parseBody: strict schemas', () => {
     expect(err.message).toBe("unknown field 'is_admin'");
   });
 
+  it('refuses a form field named __proto__ as an unknown field, never dropping it silently', () => {
+    const form = (body: string) => fakeRequest({ body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const err = expectCode(() => parseBody(form('tenant_id=t1&password=pw&__proto__=x'), Login, ['form']), 'invalid_request', 400);
+    expect(err.message).toBe("unknown field '__proto__'");
+    expectCode(() => parseBody(form('__proto__=a&__proto__=b&tenant_id=t1&password=pw'), Login, ['form']), 'invalid_request', 400);
+    expect(parseBody(form('tenant_id=t1&password=pw'), Login, ['form'])).toEqual({ tenant_id: 't1', password: 'pw' });
+  });
+
   it('names a nested unknown field by its path', () => {
     const err = refusal(() => parseBody(json({ tenant_id: 't1', password: 'pw', device: { name: 'x', owner: 'y' } }), Login));
     expect(err.message).toBe("unknown field 'device.owner'");

@@ -77,7 +77,8 @@ function mediaName(kind: BodyKind): string {
 }
 
 function parseForm(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `__proto__=` is an ordinary (and so unknown, refused) field, not a setter.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of new URLSearchParams(text)) {
     // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
     if (Object.hasOwn(out, key)) throw new IamError('invalid_request', `'${key}' is repeated`);
