@@ -196,7 +196,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           status[name] = 'failed';
           await proc.stop();
           say(`✗ ${name} did not start: ${(e as Error).message}\n${tail(logFile, 12)}`);
-          if (options.strict) throw new Error(`function ${name} did not start`, { cause: e });
+          if (options.strict) throw new Error(`function ${name} did not start: ${(e as Error).message}\n${tail(logFile, 12)}`, { cause: e });
         }
       }),
     );

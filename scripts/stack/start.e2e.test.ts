@@ -44,7 +44,9 @@ async function portFree(port: number): Promise<boolean> {
 async function freeBase(): Promise<number> {
   const names = discoverFunctions(root);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 11_000 + Math.floor(Math.random() * 40) * 500;
+    // 11000-20943: below Linux's ephemeral range (32768+, where freePort() and outgoing
+    // connections land) and apart from the demo test's 21000-31943.
+    const base = 11_000 + Math.floor(Math.random() * 20) * 500;
     const candidate = resolvePorts(names, { IAM_STACK_PORT_BASE: String(base) });
     const checks = await Promise.all(allPorts(candidate).map(([, p]) => portFree(p)));
     if (checks.every(Boolean)) return base;
