@@ -60,6 +60,8 @@ serve(
         mailer,
         magicLinkUrl: config.magicLinkUrl,
         magicLinkFloorMs: 400,
+        // Above two Argon2id runs and the reservation transaction: a wrapped hash's extra layer stays hidden.
+        loginRefusalFloorMs: 250,
         trustedProxies: parseTrustedProxies(config.trustedProxies.join(',')),
         log,
       },

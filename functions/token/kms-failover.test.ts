@@ -71,6 +71,7 @@ async function world() {
         mailer: { send: async () => undefined },
         magicLinkUrl: `${ISSUER}/magic-link`,
         magicLinkFloorMs: 0,
+        loginRefusalFloorMs: 0,
         trustedProxies: parseTrustedProxies('127.0.0.1/32'),
         log,
       },

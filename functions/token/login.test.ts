@@ -184,6 +184,33 @@ describe('POST /v1/login: one answer for every bad credential', () => {
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(f.hasher.counts.hash).toBe(0);
   });
+
+  it('every invalid_grant takes at least the refusal floor, so a wrapped hash (two Argon2id runs) is not told from an unknown email by latency', async () => {
+    const f = loginFixture({ loginRefusalFloorMs: 150 });
+    await f.seedTenant('acme');
+    await f.addUser({ tenantId: 'acme', email: 'plain@example.com' });
+    await f.addUser({ tenantId: 'acme', email: 'dormant@example.com', phc: await f.argon2.wrap(await f.argon2.hash(PASSWORD)) });
+    for (const body of [
+      loginBody('acme', 'nobody@example.com'),
+      loginBody('acme', 'plain@example.com', 'wrong password entirely'),
+      loginBody('acme', 'dormant@example.com', 'wrong password entirely'),
+    ]) {
+      const t0 = performance.now();
+      const res = await f.post('/v1/login', body);
+      expect(res.status).toBe(401);
+      expect(performance.now() - t0, body.email as string).toBeGreaterThanOrEqual(145);
+    }
+  });
+
+  it('the refusal floor never delays a success', async () => {
+    // A floor far above a login's cost: a padded success would take at least 3 s.
+    const f = loginFixture({ loginRefusalFloorMs: 3000 });
+    await f.seedTenant('acme');
+    await f.addUser({ tenantId: 'acme', email: 'plain@example.com' });
+    const t0 = performance.now();
+    expect((await f.post('/v1/login', loginBody('acme', 'plain@example.com'))).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
 });
 
 describe('POST /v1/login: lockout per (account, IP)', () => {

@@ -18,6 +18,13 @@ import { maskIp, type Logger } from '../../shared/log.ts';
 export interface LoginRouteDeps extends LoginWithPasswordDeps {
   readonly trustedProxies: TrustedProxies;
   readonly log: Logger;
+  /**
+   * The least time an `invalid_grant` answer takes, ms. Unknown user and wrong
+   * password do the same work (one reservation, one Argon2id), except for a
+   * user whose hash the rehash job wrapped (one Argon2id per layer) or that
+   * still has older parameters: the floor hides those from the clock too.
+   */
+  readonly loginRefusalFloorMs: number;
 }
 
 const LoginBody = v.strictObject({
@@ -55,6 +62,7 @@ export function loginAnswer(outcome: LoginSuccess, log: Logger, tenantId: string
 /** `POST /v1/login`. */
 export function loginHandler(deps: LoginRouteDeps): Handler {
   return async (req) => {
+    const started = performance.now();
     const body = parseBody(req, LoginBody);
     const client = clientContext(req, deps.trustedProxies);
     const result = await loginWithPassword(deps, {
@@ -67,6 +75,8 @@ export function loginHandler(deps: LoginRouteDeps): Handler {
     });
     if (!result.ok) {
       deps.log.info('login refused', { tenant_id: body.tenant_id, error: result.error.code, ip: client.maskedIp });
+      const wait = result.error.code === 'invalid_grant' ? deps.loginRefusalFloorMs - (performance.now() - started) : 0;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       throw result.error;
     }
     return loginAnswer(result.value, deps.log, body.tenant_id, 'password');

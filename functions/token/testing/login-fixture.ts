@@ -58,6 +58,8 @@ export function countingHasher(inner: Argon2Hasher): PasswordHasher & { readonly
 export interface LoginFixtureOptions {
   readonly stores?: Stores;
   readonly magicLinkFloorMs?: number;
+  /** `loginRefusalFloorMs`; 0 by default, so tests do not wait. */
+  readonly loginRefusalFloorMs?: number;
   /** The mailer; the dev mailbox on the stores' platform database by default. */
   readonly mailer?: Mailer;
   /** The key ring that signs logins; the fixture's local ring by default (the JWKS always serves that one). */
@@ -93,6 +95,7 @@ export function loginFixture(options: LoginFixtureOptions = {}) {
         mailer,
         magicLinkUrl: 'http://127.0.0.1:8080/magic-link',
         magicLinkFloorMs: options.magicLinkFloorMs ?? 0,
+        loginRefusalFloorMs: options.loginRefusalFloorMs ?? 0,
         trustedProxies: parseTrustedProxies('127.0.0.1/32'),
         log,
         ...(options.risk === undefined ? {} : { risk: options.risk(clock) }),
