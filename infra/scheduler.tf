@@ -6,6 +6,7 @@
 #   reconcile-erasure   every 15 min   prove erased subjects left no residue
 #   rehash-inactive     daily          wrap inactive users' hashes as argon2id(old_hash)
 #   device-cert-expiry  hourly         warn about device certificates near expiry
+#   shred-grace         every minute   clear refresh successors sealed for a grace window that has lapsed
 
 locals {
   jobs = { for j in local.topology.jobs : j.name => j }

@@ -108,6 +108,35 @@ describe('jobs handler', () => {
     expect(res.body).toMatchObject({ error: 'invalid_request' });
   });
 
+  it('POST /jobs/shred-grace clears lapsed sealed successors of every region and reports them; a bad body is 400', async () => {
+    const sealed = { v: 1, alg: 'A256GCM', kid: 'k', wrapped_key: 'd2s', iv: 'aXY', ciphertext: 'Y3Q' } as const;
+    const record = (hash: string, graceUntil: string) => ({
+      token_hash: hash,
+      tenant_id: 't1',
+      session_id: 's1',
+      user_id: 'u1',
+      client_id: 'web',
+      status: 'rotated' as const,
+      parent: null,
+      created_at: new Date(T0 - 60_000).toISOString(),
+      used_at: new Date(T0 - 30_000).toISOString(),
+      successor: 'next',
+      successor_sealed: sealed,
+      grace_until: graceUntil,
+    });
+    await stores.uow.run('me', async (tx) => {
+      tx.refreshTokens.create(record('lapsed', new Date(T0 - 20_000).toISOString()));
+      tx.refreshTokens.create(record('open', new Date(T0 + 5_000).toISOString()));
+    });
+    const res = await call({ method: 'POST', path: '/jobs/shred-grace' });
+    expect(res).toMatchObject({ status: 200, body: { shredded: 1, by_region: { eu: 0, me: 1, us: 0 }, more: false } });
+    expect(await stores.uow.run('me', (tx) => tx.refreshTokens.get('t1', 'lapsed'))).toMatchObject({ successor_sealed: null, grace_until: null });
+    expect(await stores.uow.run('me', (tx) => tx.refreshTokens.get('t1', 'open'))).toMatchObject({ successor_sealed: sealed });
+    for (const body of [{ batch_size: 0 }, { max_batches: 101 }, { all: true }]) {
+      expect(await call({ method: 'POST', path: '/jobs/shred-grace', body })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    }
+  });
+
   it('answers 404 for an unknown job and 405 for a wrong method', async () => {
     expect((await call({ method: 'POST', path: '/jobs/nope' })).status).toBe(404);
     expect((await call({ method: 'GET', path: '/jobs/outbox-relay' })).status).toBe(405);

@@ -17,6 +17,7 @@ import { router, type Route } from '../../shared/http/router.ts';
 import type { Handler, HttpRequest } from '../../shared/http/types.ts';
 import type { Logger } from '../../shared/log.ts';
 import { rehashInactiveRoute, type RehashJobDeps } from './rehash-inactive.ts';
+import { shredLapsedGrace } from '../../shared/domain/sessions/shred-lapsed-grace.ts';
 
 /** The clients the jobs use, built on first use. */
 export interface JobsRuntime {
@@ -46,6 +47,11 @@ const RelayBody = v.strictObject({
 });
 
 // isoTimestamp() admits forms Date.parse cannot read (`+00` offsets): only what parses is an instant.
+const ShredBody = v.strictObject({
+  batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 200),
+  max_batches: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 20),
+});
+
 const Instant = v.pipe(
   v.string(),
   v.isoTimestamp(),
@@ -91,6 +97,17 @@ export function jobRoutes(deps: JobsDeps): Route[] {
         const log = deps.log.child({ request_id: req.requestId, job: 'reconcile-outbox' });
         if (report.ok) log.info('outbox reconciled', { counts: report.counts, from, to });
         else log.error('outbox reconciliation found discrepancies', { counts: report.counts, from, to });
+        return { status: 200, body: report };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/jobs/shred-grace',
+      handler: async (req) => {
+        const body = jobBody(req, ShredBody);
+        const rt = await deps.runtime();
+        const report = await shredLapsedGrace({ uow: rt.uow, clock: deps.clock }, { batchSize: body.batch_size, maxBatches: body.max_batches });
+        if (report.shredded > 0) deps.log.child({ request_id: req.requestId, job: 'shred-grace' }).info('lapsed refresh seals shredded', { ...report });
         return { status: 200, body: report };
       },
     },

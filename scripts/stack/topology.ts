@@ -309,6 +309,8 @@ export const JOBS: readonly JobSpec[] = [
   { name: 'reconcile-erasure', path: '/jobs/reconcile-erasure', cron: '*/15 * * * *', localEveryMs: 60_000 },
   { name: 'rehash-inactive', path: '/jobs/rehash-inactive', cron: '43 2 * * *', localEveryMs: 300_000 },
   { name: 'device-cert-expiry', path: '/jobs/device-cert-expiry', cron: '0 * * * *', localEveryMs: 300_000 },
+  // Clears sealed refresh successors once their grace window has lapsed (docs/sessions.md).
+  { name: 'shred-grace', path: '/jobs/shred-grace', cron: '* * * * *', localEveryMs: 30_000 },
 ];
 
 // ---------------------------------------------------------------------------

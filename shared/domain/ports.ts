@@ -195,6 +195,12 @@ export interface RefreshTokenRepo {
   create(record: RefreshTokenRecord): void;
   /** Replaces a record (rotation, revocation). */
   put(record: RefreshTokenRecord): void;
+  /**
+   * Records, of every tenant of the region, whose sealed successor's grace
+   * window ended before `before` (`grace_until < before`), oldest first, at
+   * most `limit`: what the shredding job clears.
+   */
+  graceLapsed(before: string, limit: number): Promise<RefreshTokenRecord[]>;
 }
 
 /** Pending `mfa_token`s by hash, in the tenant's region. */

@@ -23,5 +23,11 @@ export function refreshTokenRepo(tx: DocTransaction): RefreshTokenRepo {
     put(record) {
       tx.set(REFRESH_TOKENS, record.token_hash, { ...record });
     },
+    async graceLapsed(before, limit) {
+      // One range filter on one field: Firestore's automatic single-field index serves it.
+      // A null or absent grace_until (no sealed successor) never matches a string range.
+      const found = await tx.query(REFRESH_TOKENS, { where: [['grace_until', '<', before]], orderBy: [['grace_until', 'asc']], limit });
+      return found.map((f) => f.data as unknown as RefreshTokenRecord);
+    },
   };
 }

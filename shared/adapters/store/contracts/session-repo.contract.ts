@@ -1,6 +1,7 @@
 /** The contracts of {@link SessionRepo} and {@link RefreshTokenRepo}. */
 import { describe, expect, it } from 'vitest';
 import { isIamError } from '../../../domain/errors.ts';
+import type { SealedSecret } from '../../../domain/mfa/factor.ts';
 import type { RefreshTokenRecord, SessionFamily } from '../../../domain/sessions/session.ts';
 import { REFRESH_TOKENS } from '../refresh-token-repo.ts';
 import { instant, seedTenant, type StoresFactory } from './fixtures.ts';
@@ -98,6 +99,36 @@ export function sessionRepoContract(backend: string, makeStores: StoresFactory):
       const rotated = { ...r, status: 'rotated' as const, used_at: instant(9) };
       await stores.uow.run('eu', async (tx) => tx.refreshTokens.put(rotated));
       expect(await stores.uow.run('eu', (tx) => tx.refreshTokens.get('t1', HASH))).toEqual(rotated);
+    });
+
+    it('graceLapsed lists the records whose grace window ended before the instant, of every tenant, oldest first, within the limit', async () => {
+      const stores = await makeStores();
+      await seedTenant(stores, 't1', 'eu');
+      await seedTenant(stores, 't2', 'eu');
+      const sealed: SealedSecret = { v: 1, alg: 'A256GCM', kid: 'k', wrapped_key: 'd2s', iv: 'aXY', ciphertext: 'Y3Q' };
+      const rotated = (tenant: string, hash: string, graceEnds: number | null): RefreshTokenRecord => ({
+        ...aRefreshToken(tenant, hash, `s-${hash}`),
+        status: 'rotated',
+        used_at: instant(2),
+        successor: 'next',
+        successor_sealed: graceEnds === null ? null : sealed,
+        grace_until: graceEnds === null ? null : instant(graceEnds),
+      });
+      await stores.uow.run('eu', async (tx) => {
+        tx.refreshTokens.create(rotated('t1', 'late', 30));
+        tx.refreshTokens.create(rotated('t2', 'early', 10));
+        tx.refreshTokens.create(rotated('t1', 'middle', 20));
+        tx.refreshTokens.create(rotated('t1', 'open', 100));
+        tx.refreshTokens.create(rotated('t1', 'shredded', null));
+        tx.refreshTokens.create(aRefreshToken('t1', 'active', 's-active'));
+      });
+      const hashes = async (before: number, limit: number) =>
+        (await stores.uow.run('eu', (tx) => tx.refreshTokens.graceLapsed(instant(before), limit))).map((r) => r.token_hash);
+      expect(await hashes(50, 10)).toEqual(['early', 'middle', 'late']);
+      expect(await hashes(50, 2)).toEqual(['early', 'middle']);
+      expect(await hashes(20, 10)).toEqual(['early']);
+      expect(await hashes(5, 10)).toEqual([]);
+      expect(await stores.uow.run('me', (tx) => tx.refreshTokens.graceLapsed(instant(50), 10))).toEqual([]);
     });
 
     it('a duplicate hash fails with conflict', async () => {
