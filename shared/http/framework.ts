@@ -29,8 +29,9 @@ export function serve(handler: Handler, options: ServeOptions): void {
     // functions-framework answers an unhandled rejection with a 500 and exits
     // the process, dropping every request in flight: nothing may escape here.
     handleOnce(handler, options, req as unknown as ExpressRequest, res as unknown as ExpressResponse).catch((e: unknown) => {
-      options.log.error('request failed outside the handler', { err: e instanceof Error ? e.name : 'unknown' });
-      write(res as unknown as ExpressResponse, errorResponse(e, randomUUID(), options.log), randomUUID(), false);
+      const requestId = requestIdOf(req.headers['x-request-id']);
+      options.log.error('request failed outside the handler', { request_id: requestId, err: e instanceof Error ? e.name : 'unknown' });
+      write(res as unknown as ExpressResponse, errorResponse(e, requestId, options.log), requestId, false);
     });
   });
 }
