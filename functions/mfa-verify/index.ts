@@ -7,10 +7,10 @@ import { createMfaCryptoDeps } from '../../shared/adapters/crypto/mfa-secrets.ts
 import { openKeyRing } from '../../shared/adapters/key-ring.ts';
 import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts';
 import { openSecretSource } from '../../shared/adapters/secret-manager/open-secret-source.ts';
-import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
+import { lazyPlatformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import type { Stores } from '../../shared/adapters/store/stores.ts';
 import { loadConfig } from '../../shared/config.ts';
-import type { PlatformEpochSource, TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
+import type { TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
 import { sessionIsLive } from '../../shared/domain/sessions/session-is-live.ts';
 import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
 import { parseTrustedProxies } from '../../shared/http/client-ip.ts';
@@ -39,13 +39,7 @@ const directory: TenantDirectory = {
   regionOf: async (tenantId) => (await openStores()).directory.regionOf(tenantId),
   claim: async (tenantId, region, at) => (await openStores()).directory.claim(tenantId, region, at),
 };
-let epochs: Promise<PlatformEpochSource> | undefined;
-const platformEpochs: PlatformEpochSource = {
-  current: async () => {
-    epochs ??= openStores().then((s) => platformEpochSource(s.databases.platform, { clock: systemClock }));
-    return (await epochs).current();
-  },
-};
+const platformEpochs = lazyPlatformEpochSource(async () => (await openStores()).databases.platform, { clock: systemClock });
 // Changing factors needs a live session: a revoked session's token is refused at once.
 const checkSession = sessionIsLive({ uow, directory, clock: systemClock, platformEpochs });
 const verifyBearer = createMfaBearer({ keyRing, clock: systemClock, issuer: config.issuer, audience: config.audience, checkSession });

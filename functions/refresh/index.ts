@@ -9,11 +9,11 @@ import { openKeyRing } from '../../shared/adapters/key-ring.ts';
 import { cryptoRandom, systemClock } from '../../shared/adapters/local/clock.ts';
 import { openRiskEngine } from '../../shared/adapters/risk/open-risk-engine.ts';
 import { openSecretSource } from '../../shared/adapters/secret-manager/open-secret-source.ts';
-import { platformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
+import { lazyPlatformEpochSource } from '../../shared/adapters/store/revocation-repo.ts';
 import type { Stores } from '../../shared/adapters/store/stores.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { assessRisk } from '../../shared/domain/mfa/risk/assess-risk.ts';
-import type { PlatformEpochSource, TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
+import type { TenantDirectory, UnitOfWork } from '../../shared/domain/ports.ts';
 import { coalesceRiskChecks } from '../../shared/domain/sessions/refresh-risk.ts';
 import { createBearerVerifier } from '../../shared/http/bearer.ts';
 import { parseTrustedProxies } from '../../shared/http/client-ip.ts';
@@ -39,13 +39,7 @@ const directory: TenantDirectory = {
   regionOf: async (tenantId) => (await openStores()).directory.regionOf(tenantId),
   claim: async (tenantId, region, at) => (await openStores()).directory.claim(tenantId, region, at),
 };
-let epochs: Promise<PlatformEpochSource> | undefined;
-const platformEpochs: PlatformEpochSource = {
-  current: async () => {
-    epochs ??= openStores().then((s) => platformEpochSource(s.databases.platform, { clock: systemClock }));
-    return (await epochs).current();
-  },
-};
+const platformEpochs = lazyPlatformEpochSource(async () => (await openStores()).databases.platform, { clock: systemClock });
 const risk = openRiskEngine(config.risk, { uow, directory, clock: systemClock, random: cryptoRandom, log });
 
 serve(

@@ -9,7 +9,7 @@
  * before the emulator does; every child runs in its own process group, so the
  * emulators' Java children go with their launchers.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../shared/config.ts';
@@ -163,7 +163,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await bundleFunctions({ root, outDir: bundles, names });
       // Deployed, `npm install` puts functions-framework beside the bundle; here the repository's modules stand in.
       const modules = path.join(bundles, 'node_modules');
-      if (!existsSync(modules)) symlinkSync(path.join(root, 'node_modules'), modules, 'dir');
+      rmSync(modules, { force: true }); // a link left by an earlier run (it may point at a moved checkout)
+      symlinkSync(path.join(root, 'node_modules'), modules, 'dir');
       say(`bundled ${names.length} functions into ${bundles} in ${Math.round(performance.now() - t)} ms (what is deployed)`);
     }
     say(`starting ${names.length} functions${bundles === undefined ? '' : ' from their bundles'}: ${names.join(', ') || '(none found in functions/)'}`);

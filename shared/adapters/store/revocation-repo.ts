@@ -103,3 +103,17 @@ export function platformEpochSource(platform: DocDatabase, options: PlatformEpoc
     },
   };
 }
+
+/**
+ * {@link platformEpochSource} over a platform database opened on first use:
+ * for functions that import Firestore lazily (the first request opens it).
+ */
+export function lazyPlatformEpochSource(platform: () => Promise<DocDatabase>, options: PlatformEpochSourceOptions): PlatformEpochSource {
+  let source: Promise<PlatformEpochSource> | undefined;
+  return {
+    current: async () => {
+      source ??= platform().then((db) => platformEpochSource(db, options));
+      return (await source).current();
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { AUDIT } from '../audit-repo.ts';
 import type { DocDatabase, Write } from '../documents.ts';
 import { OUTBOX } from '../outbox-repo.ts';
 import { platformUnitOfWork } from '../platform-unit-of-work.ts';
-import { platformEpochSource, REVOCATION_EPOCHS } from '../revocation-repo.ts';
+import { lazyPlatformEpochSource, platformEpochSource, REVOCATION_EPOCHS } from '../revocation-repo.ts';
 import { SESSIONS } from '../session-repo.ts';
 import { documentUnitOfWork } from '../unit-of-work.ts';
 import { instant, seedTenant, type StoresFactory } from './fixtures.ts';
@@ -196,6 +196,23 @@ export function revocationRepoContract(backend: string, makeStores: StoresFactor
       expect(await source.current()).toBeUndefined(); // cached
       clock.advance(1);
       expect(await source.current()).toEqual(epoch);
+    });
+
+    it('lazyPlatformEpochSource opens the platform database once, on first use, and reads the same epoch', async () => {
+      const stores = await makeStores();
+      const clock = fixedClock(Date.parse(instant(450)));
+      let opened = 0;
+      const source = lazyPlatformEpochSource(async () => {
+        opened++;
+        return stores.databases.platform;
+      }, { clock, cacheTtlMs: 0 });
+      expect(opened).toBe(0);
+      const epoch = await revokeAllSessions({ platformUow: platformUnitOfWork(stores.databases.platform), clock, random: cryptoRandom }, { actor: OPERATOR, reason: 'x' });
+      const [a, b] = await Promise.all([source.current(), source.current()]);
+      expect(a).toEqual(epoch);
+      expect(b).toEqual(epoch);
+      expect(await source.current()).toEqual(epoch);
+      expect(opened).toBe(1);
     });
 
     it('platformEpochSource serves its copy while the platform database is down, for a bounded time, then fails closed', async () => {
